@@ -1,0 +1,48 @@
+# Two commands for a newcomer: `make report` (build everything) and `make test`.
+# Both create the virtual environment on first use and are safe to run again.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: report build test bench clean distclean venv notebooks-sync help
+
+help:
+	@echo "make report   build tables, execute notebooks, export figures (the main job)"
+	@echo "make test     run the test suite"
+	@echo "make bench    run the performance benchmark (not part of the tests)"
+	@echo "make clean    remove every build product"
+
+# Reinstall when the dependency list changes; the stamp makes reruns instant.
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+report: $(STAMP)
+	$(PY) -m analysis report
+
+build: $(STAMP)
+	$(PY) -m analysis build
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+# Keep each notebook's jupytext twin (notebooks/*.py) in step with the .ipynb.
+notebooks-sync: $(STAMP)
+	$(VENV)/bin/jupytext --sync notebooks/*.ipynb
+
+clean:
+	find data/processed -mindepth 1 ! -name README.md ! -name .gitkeep -exec rm -rf {} +
+	find figures -mindepth 1 ! -name README.md ! -name .gitkeep -exec rm -rf {} +
+	rm -rf notebooks/executed reports benchmarks/results .cache
+
+distclean: clean
+	rm -rf $(VENV) src/*.egg-info

@@ -1,0 +1,54 @@
+# %% [markdown]
+# # 04 · Keyword and theme co-occurrence
+# **Purpose.** Which concepts travel together. Terms co-occur when they appear in the same sentence (or
+# answer paragraph); NPMI says how much more often than chance (1 = always together, 0 = independent).
+# Themes co-occur when one answer paragraph carries both.
+
+# %% tags=["parameters"]
+corpus = "data/raw/commercialization_2024.md"
+codebook = ""
+guests = []  # one guest: that guest's network; empty: the whole corpus
+themes = []
+lang = "zh"
+output_dir = "figures"
+seed = 20241
+window = "sentence"  # sentence | paragraph
+min_count = 3  # minimum co-occurring units for an edge
+top_edges = 45  # edges drawn
+
+# %%
+from IPython.display import display
+
+from analysis.charts import draw_heatmap, draw_network, npmi_matrix
+from analysis.cooccurrence import cooccurrence_graph, edges_for_guests, term_frequencies
+from analysis.figures import save_figure, text
+from analysis.study import open_study
+
+study = open_study(corpus=corpus, codebook=codebook, lang=lang, output_dir=output_dir, seed=seed)
+guests, themes = study.select_guests(guests), study.select_themes(themes)
+names = study.theme_names()
+
+# %%
+edges = edges_for_guests(study.tables, window, guests, study.guests, min_count)
+frequencies = term_frequencies(study.tables["segments"], study.tables["tokens"], guests)
+graph = cooccurrence_graph(edges, frequencies, top_n=top_edges, min_count=min_count)
+display(edges[edges["count"] >= min_count].sort_values("npmi", ascending=False).head(20))
+fig = draw_network(graph, text("network_title", lang), text("network_caption", lang), seed=seed)
+save_figure(fig, study.figure_name(f"cooccurrence_network_{window}"), study.figures_dir,
+            title=text("network_title", lang),
+            caption=f"Top {top_edges} term pairs by NPMI among pairs co-occurring in at least {min_count} {window}s.",
+            source="data/processed/cooccurrence_edges.csv", parameters={**study.parameters, "window": window,
+                                                                           "top_edges": top_edges})
+
+# %% [markdown]
+# ## Theme × theme, within answer paragraphs
+
+# %%
+pairs = study.tables["theme_cooccurrence"]
+display(pairs.sort_values("npmi", ascending=False).head(10))
+matrix = npmi_matrix(pairs, themes)
+fig = draw_heatmap(matrix, [names[t] for t in themes], [names[t] for t in themes], text("theme_cooc_title", lang),
+                   "NPMI", fmt=lambda v: f"{v:+.2f}", cmap="RdBu_r", center=0.0)
+save_figure(fig, study.figure_name("theme_cooccurrence_heatmap"), study.figures_dir,
+            title=text("theme_cooc_title", lang), caption="NPMI of theme pairs over answer paragraphs; empty: never together.",
+            source="data/processed/theme_cooccurrence.csv", parameters=study.parameters)

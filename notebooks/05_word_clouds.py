@@ -1,0 +1,35 @@
+# %% [markdown]
+# # 05 · Word clouds
+# **Purpose.** A first impression of each guest's vocabulary: content words (stopwords removed) sized by
+# frequency, in the guest's colour. Word clouds show frequency, not distinctiveness — for what sets a
+# guest apart, read notebook 03.
+
+# %% tags=["parameters"]
+corpus = "data/raw/commercialization_2024.md"
+codebook = ""
+guests = []
+lang = "zh"
+output_dir = "figures"
+seed = 20241
+max_words = 80
+
+# %%
+from analysis.charts import draw_wordcloud, slug
+from analysis.cooccurrence import term_frequencies
+from analysis.figures import font_path, guest_colors, guest_label, guest_table, save_figure, text
+from analysis.study import open_study
+
+study = open_study(corpus=corpus, codebook=codebook, lang=lang, output_dir=output_dir, seed=seed)
+guests = study.select_guests(guests)
+colors = guest_colors(guests)
+
+# %%
+for index, guest in enumerate(guests, start=1):
+    frequencies = term_frequencies(study.tables["segments"], study.tables["tokens"], [guest])
+    title = f"{text('wordcloud_title', lang)} · {guest_label(guest, lang, with_org=True)}"
+    fig = draw_wordcloud(frequencies.head(max_words).to_dict(), title, colors[guest], str(font_path()), seed, max_words)
+    info = guest_table().get(guest)
+    stem = slug(info.name_en) if info else f"section_{index:02d}"
+    save_figure(fig, study.figure_name(f"wordcloud_{stem}"), study.figures_dir, title=title,
+                caption=f"The {max_words} most frequent content words in {guest_label(guest, 'en')}'s answers.",
+                source="data/processed/tokens.parquet (answers, is_stopword = False)", parameters=study.parameters)

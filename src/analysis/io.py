@@ -1,0 +1,147 @@
+"""Reading inputs safely and writing outputs atomically.
+
+Raw inputs are only ever opened for reading. Every output goes to a temporary file beside
+its destination and is renamed into place, so a reader never sees a half-written table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+
+from .errors import InputError
+
+#: Files in a corpus folder that document it rather than belong to it.
+NOT_CHAPTERS = ("readme.md", "sha256sums")
+#: File endings taken as chapters when a folder is given as input.
+CHAPTER_SUFFIXES = (".md", ".markdown", ".txt")
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_chapter_text(path: Path | str) -> str:
+    """Return a chapter's text, decoded as UTF-8 with any BOM removed.
+
+    Line endings are kept as they are (CRLF included) so that character offsets
+    computed on this string point into the file's text. Raises :class:`InputError`
+    naming the file for a missing, empty, non-UTF-8 or binary file.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "file not found")
+    if path.is_dir():
+        raise InputError(path, "is a folder, expected a Markdown file")
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputError(path, "file is empty")
+    if b"\x00" in data[:4096]:
+        raise InputError(path, "looks like a binary file, expected UTF-8 Markdown text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        hint = ""
+        try:
+            data.decode("gb18030")
+            hint = " (it decodes as GBK/GB18030: convert it with `iconv -f GBK -t UTF-8`)"
+        except UnicodeDecodeError:
+            pass
+        raise InputError(
+            path, f"not valid UTF-8 at byte {err.start}{hint}"
+        ) from None
+    if not text.strip():
+        raise InputError(path, "file is empty")
+    return text
+
+
+def chapter_files(path: Path | str) -> list[Path]:
+    """The chapter files an input path stands for: the file itself, or a folder's chapters.
+
+    In a folder every regular file must be a chapter: a stray file of another kind is an
+    error rather than silently skipped, so a corpus never loses a document unnoticed.
+    Hidden files (``.gitkeep``, ``.DS_Store``) and ``README.md`` are not chapters.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "file or folder not found")
+    if path.is_file():
+        return [path]
+    files = []
+    for child in sorted(path.iterdir()):
+        if child.name.startswith(".") or child.is_dir() or child.name.lower() in NOT_CHAPTERS:
+            continue
+        if child.suffix.lower() not in CHAPTER_SUFFIXES:
+            raise InputError(
+                child,
+                f"not a Markdown chapter (expected one of {', '.join(CHAPTER_SUFFIXES)})",
+            )
+        files.append(child)
+    if not files:
+        raise InputError(path, "folder holds no Markdown chapters")
+    return files
+
+
+@contextmanager
+def atomic_path(destination: Path | str) -> Iterator[Path]:
+    """Yield a temporary path; on success rename it onto ``destination``.
+
+    On any error the temporary file is removed and ``destination`` is left as it was.
+    """
+    destination = Path(destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    if not os.access(destination.parent, os.W_OK):
+        raise InputError(destination.parent, "output folder is not writable")
+    fd, tmp = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.chmod(tmp_path, 0o644)
+        os.replace(tmp_path, destination)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+
+
+def write_csv(frame: pd.DataFrame, destination: Path | str) -> Path:
+    """Write a table as UTF-8 CSV with ``\\n`` line endings and fixed float formatting."""
+    with atomic_path(destination) as tmp:
+        frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n", float_format="%.6g")
+    return Path(destination)
+
+
+def normalise_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as pandas' string dtype, whichever way the frame was made.
+
+    A table computed in memory holds Python ``object`` columns, the same table read back from
+    Parquet holds ``str`` columns; written as they are, the two would differ in their schema
+    metadata. One dtype makes a table's bytes depend on its content only.
+    """
+    text_columns = [c for c in frame.columns if frame[c].dtype == object and frame[c].map(lambda v: isinstance(v, str)).all()]
+    if not text_columns:
+        return frame
+    return frame.astype({c: "str" for c in text_columns})
+
+
+def write_parquet(frame: pd.DataFrame, destination: Path | str) -> Path:
+    frame = normalise_dtypes(frame.reset_index(drop=True))
+    with atomic_path(destination) as tmp:
+        frame.to_parquet(tmp, index=False, engine="pyarrow", compression="zstd")
+    return Path(destination)
+
+
+def write_text(text: str, destination: Path | str) -> Path:
+    with atomic_path(destination) as tmp:
+        tmp.write_text(text, encoding="utf-8", newline="\n")
+    return Path(destination)

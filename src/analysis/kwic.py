@@ -1,0 +1,77 @@
+"""Evidence — keyword in context for any term or theme, so every number has its passages.
+
+Schema of ``kwic.csv`` (one row per theme hit in an answer paragraph):
+
+==============  ==============================================================
+theme           theme id (empty for a free-text term search)
+term            the codebook term (or the searched term)
+segment_id      the unit, for joining back to ``segments.csv``
+guest           who said it
+question        the question it answers
+left            up to ``width`` characters before the match
+match           the matched text
+right           up to ``width`` characters after it
+char_start      offset of the match in the unit's text
+char_end        offset one past its end
+==============  ==============================================================
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from .errors import ParameterError
+from .lexicon import fold_width, term_pattern
+
+KWIC_COLUMNS = ["theme", "term", "segment_id", "guest", "question", "left", "match", "right", "char_start", "char_end"]
+
+
+def _context(text: str, start: int, end: int, width: int) -> tuple[str, str, str]:
+    return text[max(0, start - width) : start], text[start:end], text[end : end + width]
+
+
+def kwic_for_hits(segments: pd.DataFrame, hits: pd.DataFrame, width: int = 25, roles=("answer",)) -> pd.DataFrame:
+    """Concordance lines for theme hits (e.g. the theme_hits table)."""
+    units = segments[segments["role"].isin(roles)].set_index("segment_id")
+    hits = hits[hits["segment_id"].isin(units.index)]
+    rows = []
+    for hit in hits.itertuples(index=False):
+        unit = units.loc[hit.segment_id]
+        left, match, right = _context(unit["text"], hit.char_start, hit.char_end, width)
+        rows.append((hit.theme, hit.term, hit.segment_id, unit["guest"], unit["question"], left, match, right,
+                     hit.char_start, hit.char_end))
+    return pd.DataFrame(rows, columns=KWIC_COLUMNS)
+
+
+def kwic(segments: pd.DataFrame, term: str, width: int = 25, roles=("answer",), guest: str | None = None) -> pd.DataFrame:
+    """Concordance lines for any term (matched like codebook terms), optionally for one guest."""
+    if not term or not term.strip():
+        raise ParameterError("empty search term")
+    units = segments[segments["role"].isin(roles)]
+    if guest:
+        valid = list(dict.fromkeys(segments.loc[segments["guest"] != "", "guest"]))
+        if guest not in valid:
+            raise ParameterError(f"unknown guest {guest!r}; valid guests: {', '.join(valid)}")
+        units = units[units["guest"] == guest]
+    pattern = re.compile(term_pattern(term.strip()), re.IGNORECASE)
+    rows = []
+    for unit in units.itertuples(index=False):
+        for match in pattern.finditer(fold_width(unit.text)):
+            left, found, right = _context(unit.text, match.start(), match.end(), width)
+            rows.append(("", term, unit.segment_id, unit.guest, unit.question, left, found, right,
+                         match.start(), match.end()))
+    return pd.DataFrame(rows, columns=KWIC_COLUMNS)
+
+
+def evidence_for(tables: dict, guests: list[str], themes: list[str], per_cell: int = 3) -> pd.DataFrame:
+    """The first ``per_cell`` concordance lines per guest and theme, for reading next to a chart."""
+    lines = tables["kwic"]
+    lines = lines[lines["guest"].isin(guests) & lines["theme"].isin(themes)]
+    lines = lines.drop_duplicates(["theme", "segment_id"])  # one line per paragraph: paragraphs are what is counted
+    order = {g: i for i, g in enumerate(guests)}
+    theme_order = {t: i for i, t in enumerate(themes)}
+    lines = lines.assign(_g=lines["guest"].map(order), _t=lines["theme"].map(theme_order))
+    lines = lines.sort_values(["_t", "_g", "segment_id", "char_start"]).groupby(["theme", "guest"], sort=False).head(per_cell)
+    return lines.drop(columns=["_g", "_t"]).reset_index(drop=True)

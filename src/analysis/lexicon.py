@@ -1,0 +1,152 @@
+"""The project's lexicons: user dictionary, stopwords and synonym table.
+
+They are data files under ``src/analysis/lexicons/`` (version-controlled, commented); this
+module only reads them. Formats:
+
+``userdict.txt``
+    one term per line, optionally ``<TAB>pos-tag``; terms may contain spaces
+    (``AI Infrastructure``) — the tokenizer keeps such phrases whole itself.
+``stopwords.txt``
+    one word per line. Punctuation, symbols and numbers are stopwords by rule, not listed.
+``synonyms.tsv``
+    ``variant<TAB>canonical``; variants are matched by :func:`term_key` (width-folded,
+    case-folded, spaces removed), so one line covers ``AI Infra``/``ai infra``/``AI infra``.
+
+In all three, ``#`` starts a comment (at the start of a line, or after two spaces).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from .errors import InputError
+
+LEXICON_FILES = ("userdict.txt", "stopwords.txt", "synonyms.tsv")
+
+_WIDTH_TABLE = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_WIDTH_TABLE[0x3000] = 0x20  # ideographic space
+_SPACE = re.compile(r"\s+")
+_COMMENT = re.compile(r"(?:^|\s{2,}|\t)#.*$")
+
+
+def fold_width(text: str) -> str:
+    """Map full-width ASCII (``ＡＩ``, ``，``, ``１``) to half-width, one character for one.
+
+    Being length-preserving matters: character offsets computed on the folded text are
+    offsets into the original.
+    """
+    return text.translate(_WIDTH_TABLE)
+
+
+def term_key(term: str) -> str:
+    """The form under which two spellings of a term are the same: folded, lower-case, no spaces."""
+    return _SPACE.sub("", fold_width(term)).casefold()
+
+
+_LATIN = re.compile(r"[A-Za-z0-9]")
+_PIECES = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+#&\-]*|[^\sA-Za-z0-9]+")
+
+
+def needs_protection(term: str) -> bool:
+    """Whether jieba alone would split the term: it has a space, or mixes Latin with CJK."""
+    has_latin = bool(_LATIN.search(term))
+    return " " in term or (has_latin and any(not ch.isascii() for ch in term))
+
+
+def term_pattern(term: str) -> str:
+    """A regex for a term as it may be written in running text.
+
+    Spaces between a Latin piece and a CJK piece are optional (``AI 编程`` = ``AI编程``), Latin
+    words need at least one space between them, and a term that starts or ends with a Latin
+    character only matches at a Latin word boundary (``ARR`` is not found in ``ARRAY``, but is in
+    ``ARR增长``). Compile it with ``re.IGNORECASE`` on width-folded text.
+    """
+    pieces = _PIECES.findall(fold_width(term))
+    if not pieces:
+        raise ValueError(f"empty term {term!r}")
+    pattern = ""
+    for i, piece in enumerate(pieces):
+        if i:
+            both_latin = _LATIN.match(pieces[i - 1][-1]) and _LATIN.match(piece[0])
+            pattern += r"\s+" if both_latin else r"\s*"
+        pattern += re.escape(piece)
+    if _LATIN.match(pieces[0][0]):
+        pattern = r"(?<![A-Za-z0-9])" + pattern
+    if _LATIN.match(pieces[-1][-1]):
+        pattern += r"(?![A-Za-z0-9])"
+    return pattern
+
+
+def default_lexicon_dir() -> Path:
+    return Path(str(resources.files("analysis") / "lexicons"))
+
+
+def _data_lines(path: Path) -> list[tuple[int, str]]:
+    if not path.exists():
+        raise InputError(path, "lexicon file not found")
+    out = []
+    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+        line = _COMMENT.sub("", line).rstrip()
+        if line.strip():
+            out.append((number, line.strip(" ")))
+    return out
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    user_terms: tuple[tuple[str, str | None], ...]
+    stopwords: frozenset[str]
+    synonyms: dict[str, str] = field(hash=False)
+    #: the variants of synonyms.tsv as written (spaces kept), for phrase matching
+    synonym_variants: tuple[str, ...] = ()
+    fingerprint: str = ""
+
+    def canonical(self, token: str) -> str:
+        """The canonical spelling of a token: synonym table first, then the user dictionary."""
+        key = term_key(token)
+        found = self.synonyms.get(key) or self._user_keys.get(key)
+        if found:
+            return found
+        if token.isascii() and any(ch.isalpha() for ch in token) and not token.isupper():
+            return token.lower()  # "Cloud" and "cloud" are one word; acronyms keep their case
+        return token
+
+    @property
+    def _user_keys(self) -> dict[str, str]:
+        cached = self.__dict__.get("_user_keys_cache")
+        if cached is None:
+            cached = {term_key(term): term for term, _ in self.user_terms}
+            object.__setattr__(self, "_user_keys_cache", cached)
+        return cached
+
+
+def load_lexicon(folder: Path | str | None = None) -> Lexicon:
+    """Read the three lexicon files from ``folder`` (default: the package's own)."""
+    folder = Path(folder) if folder else default_lexicon_dir()
+    digest = hashlib.sha256()
+    for name in LEXICON_FILES:
+        digest.update((folder / name).read_bytes() if (folder / name).exists() else b"")
+
+    user_terms = []
+    for number, line in _data_lines(folder / "userdict.txt"):
+        term, _, tag = line.partition("\t")
+        term = _SPACE.sub(" ", fold_width(term.strip()))
+        user_terms.append((term, tag.strip() or None))
+
+    stopwords = frozenset(fold_width(line).strip() for _, line in _data_lines(folder / "stopwords.txt"))
+
+    synonyms: dict[str, str] = {}
+    variants: list[str] = []
+    for number, line in _data_lines(folder / "synonyms.tsv"):
+        parts = [p.strip() for p in line.split("\t") if p.strip()]
+        if len(parts) != 2:
+            raise InputError(folder / "synonyms.tsv", f"line {number}: expected 'variant<TAB>canonical', got {line!r}")
+        synonyms[term_key(parts[0])] = parts[1]
+        variants.append(_SPACE.sub(" ", fold_width(parts[0])))
+    for term, _ in user_terms:
+        synonyms.setdefault(term_key(term), term)
+    return Lexicon(tuple(user_terms), stopwords, synonyms, tuple(variants), digest.hexdigest()[:16])

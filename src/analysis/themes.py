@@ -1,0 +1,207 @@
+"""Stage 3a — the theme codebook and the dictionary tagger that applies it.
+
+The codebook (``src/analysis/lexicons/codebook.yaml``) is data: adding a theme means adding
+an entry there. Each theme has an ``id``, ``label_zh``, ``label_en``, a one-line
+``definition``, indicator ``terms``, optional regex ``patterns`` and optional ``exclude``
+entries (literal strings, or regexes prefixed ``re:``) for false friends.
+
+Matching, on width-folded text and case-insensitively: a term that starts or ends with a
+Latin character only matches at a Latin word boundary; CJK terms match as substrings;
+spaces between Latin and CJK are optional (see :func:`analysis.lexicon.term_pattern`).
+Overlapping hits of one theme keep the longest; a hit overlapping an exclusion is dropped.
+
+Schema of ``theme_hits.csv`` (one row per hit, in document order):
+
+==========  =======================================================================
+segment_id  the unit (answers and questions are both tagged; see ``segments.role``)
+theme       theme id from the codebook
+term        the codebook term or pattern that matched
+match       the text as written in the unit
+char_start  offset of the match in ``segments.text`` of that unit
+char_end    offset one past its end: ``text[char_start:char_end] == match``
+==========  =======================================================================
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .errors import CodebookError, ParameterError
+from .lexicon import fold_width, term_pattern
+
+HIT_COLUMNS = ["segment_id", "theme", "term", "match", "char_start", "char_end"]
+TAG_COLUMNS = ["segment_id", "theme", "hits", "terms"]
+_ID = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Theme:
+    id: str
+    label_zh: str
+    label_en: str
+    definition: str
+    terms: tuple[str, ...]
+    patterns: tuple[str, ...]
+    exclude: tuple[str, ...]
+
+    def label(self, lang: str = "zh") -> str:
+        return self.label_en if lang == "en" else self.label_zh
+
+    def matchers(self) -> list[tuple[str, re.Pattern]]:
+        """(term, compiled regex) for every term and pattern."""
+        out = [(term, re.compile(term_pattern(term), re.IGNORECASE)) for term in self.terms]
+        out += [(pattern, re.compile(pattern, re.IGNORECASE)) for pattern in self.patterns]
+        return out
+
+    def exclusions(self) -> list[re.Pattern]:
+        return [
+            re.compile(item[3:], re.IGNORECASE) if item.startswith("re:") else re.compile(term_pattern(item), re.IGNORECASE)
+            for item in self.exclude
+        ]
+
+
+def default_codebook_path() -> Path:
+    return Path(str(resources.files("analysis") / "lexicons" / "codebook.yaml"))
+
+
+def _strings(value, path: Path, theme: str, field: str, required: bool) -> tuple[str, ...]:
+    if value is None:
+        value = []
+    if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
+        raise CodebookError(f"{path}: theme {theme!r}, field {field!r}: expected a list of strings")
+    items = tuple(str(v).strip() for v in value if str(v).strip())
+    if required and not items:
+        raise CodebookError(f"{path}: theme {theme!r}, field {field!r}: must not be empty")
+    return items
+
+
+def load_codebook(path: Path | str | None = None) -> list[Theme]:
+    """Read and validate the codebook; a malformed one names the theme and the field."""
+    path = Path(path) if path else default_codebook_path()
+    if not path.exists():
+        raise CodebookError(f"{path}: codebook not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise CodebookError(f"{path}: not valid YAML{where}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("themes"), list) or not data["themes"]:
+        raise CodebookError(f"{path}: expected a top-level 'themes:' list")
+    themes, seen = [], set()
+    for index, entry in enumerate(data["themes"], start=1):
+        if not isinstance(entry, dict):
+            raise CodebookError(f"{path}: theme #{index}: expected a mapping with id, labels, terms")
+        theme_id = entry.get("id")
+        if not isinstance(theme_id, str) or not _ID.match(theme_id):
+            raise CodebookError(f"{path}: theme #{index}, field 'id': expected an UPPER_SNAKE id, got {theme_id!r}")
+        if theme_id in seen:
+            raise CodebookError(f"{path}: theme {theme_id!r}, field 'id': defined twice")
+        seen.add(theme_id)
+        for field in ("label_zh", "label_en", "definition"):
+            if not isinstance(entry.get(field), str) or not entry[field].strip():
+                raise CodebookError(f"{path}: theme {theme_id!r}, field {field!r}: missing or empty")
+        unknown = set(entry) - {"id", "label_zh", "label_en", "definition", "terms", "patterns", "exclude"}
+        if unknown:
+            raise CodebookError(f"{path}: theme {theme_id!r}, field {sorted(unknown)[0]!r}: unknown field")
+        terms = _strings(entry.get("terms"), path, theme_id, "terms", required=not entry.get("patterns"))
+        patterns = _strings(entry.get("patterns"), path, theme_id, "patterns", required=False)
+        exclude = _strings(entry.get("exclude"), path, theme_id, "exclude", required=False)
+        for field, items in (("patterns", patterns), ("exclude", [e[3:] for e in exclude if e.startswith("re:")])):
+            for pattern in items:
+                try:
+                    compiled = re.compile(pattern)
+                except re.error as err:
+                    raise CodebookError(
+                        f"{path}: theme {theme_id!r}, field {field!r}: invalid regex {pattern!r} ({err})"
+                    ) from None
+                if compiled.match(""):
+                    raise CodebookError(f"{path}: theme {theme_id!r}, field {field!r}: regex {pattern!r} matches empty text")
+        themes.append(
+            Theme(theme_id, entry["label_zh"].strip(), entry["label_en"].strip(), " ".join(entry["definition"].split()),
+                  terms, patterns, exclude)
+        )
+    return themes
+
+
+def codebook_table(themes: list[Theme]) -> pd.DataFrame:
+    """The codebook as a table: theme, labels, definition, and how many indicators it has."""
+    return pd.DataFrame(
+        [
+            {"theme": t.id, "label_zh": t.label_zh, "label_en": t.label_en, "definition": t.definition,
+             "terms": len(t.terms), "patterns": len(t.patterns), "exclusions": len(t.exclude)}
+            for t in themes
+        ]
+    )
+
+
+def select_themes(themes: list[Theme], wanted: list[str] | None) -> list[Theme]:
+    """The themes named in ``wanted`` (all when empty); an unknown id lists the valid ones."""
+    if not wanted:
+        return themes
+    by_id = {t.id: t for t in themes}
+    unknown = [w for w in wanted if w not in by_id]
+    if unknown:
+        raise ParameterError(f"unknown theme {unknown[0]!r}; valid themes: {', '.join(by_id)}")
+    return [by_id[w] for w in wanted]
+
+
+def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(start < s_end and s_start < end for s_start, s_end in spans)
+
+
+def find_hits_in_text(text: str, theme: Theme, _compiled=None) -> list[tuple[str, int, int]]:
+    """(term, start, end) of every hit of one theme in one text, after exclusions and overlap."""
+    matchers, exclusions = _compiled or (theme.matchers(), theme.exclusions())
+    folded = fold_width(text)
+    excluded = [m.span() for pattern in exclusions for m in pattern.finditer(folded)]
+    found = []
+    for term, pattern in matchers:
+        for match in pattern.finditer(folded):
+            if match.end() > match.start() and not _overlaps(match.start(), match.end(), excluded):
+                found.append((match.start(), -(match.end() - match.start()), term, match.end()))
+    kept: list[tuple[str, int, int]] = []
+    for start, _, term, end in sorted(found):
+        if not kept or start >= kept[-1][2]:
+            kept.append((term, start, end))
+    return kept
+
+
+def find_theme_hits(segments: pd.DataFrame, themes: list[Theme], roles=("answer", "question")) -> pd.DataFrame:
+    """The theme_hits table for the units of the given roles (see module docstring)."""
+    compiled = [(theme, (theme.matchers(), theme.exclusions())) for theme in themes]
+    rows = []
+    units = segments[segments["role"].isin(roles)]
+    for segment_id, text in zip(units["segment_id"], units["text"]):
+        for theme, matchers in compiled:
+            for term, start, end in find_hits_in_text(text, theme, matchers):
+                rows.append((segment_id, theme.id, term, text[start:end], start, end))
+    hits = pd.DataFrame(rows, columns=HIT_COLUMNS)
+    return hits.astype({"char_start": "int64", "char_end": "int64"})
+
+
+def tag_segments(hits: pd.DataFrame) -> pd.DataFrame:
+    """One row per (unit, theme) with at least one hit: how many hits and which terms."""
+    if hits.empty:
+        return pd.DataFrame(columns=TAG_COLUMNS)
+    grouped = hits.groupby(["segment_id", "theme"], sort=False)
+    return pd.DataFrame(
+        {
+            "hits": grouped.size(),
+            "terms": grouped["term"].agg(lambda terms: "; ".join(dict.fromkeys(terms))),
+        }
+    ).reset_index()[TAG_COLUMNS]
+
+
+def theme_indicator(segments: pd.DataFrame, hits: pd.DataFrame, themes: list[Theme], role: str = "answer") -> pd.DataFrame:
+    """A 0/1 table, units of ``role`` × themes, in segment order (for matrices and validation)."""
+    units = segments.loc[segments["role"] == role, "segment_id"]
+    tagged = hits[hits["segment_id"].isin(units)]
+    matrix = pd.crosstab(tagged["segment_id"], tagged["theme"]).clip(upper=1)
+    return matrix.reindex(index=units, columns=[t.id for t in themes], fill_value=0).astype("int64")

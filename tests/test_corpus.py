@@ -1,0 +1,166 @@
+"""The parser turns the chapter into units a reader of Chinese would recognise."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from analysis.corpus import SEGMENT_COLUMNS, clean_markup, load_corpus, parse_chapter
+from analysis.errors import StructureError
+
+GUESTS = {"徐至行": "国方创新", "刘景媛": "德联资本", "丁宁": "INP", "刘超": "Atypical Ventures"}
+
+
+def test_segments_table_has_the_documented_columns(segments):
+    assert list(segments.columns) == SEGMENT_COLUMNS
+    assert segments["segment_id"].is_unique
+
+
+def test_four_guests_with_their_organisations(segments):
+    pairs = segments.loc[segments["guest"] != "", ["guest", "organization"]].drop_duplicates()
+    assert dict(zip(pairs["guest"], pairs["organization"])) == GUESTS
+    assert list(pairs["guest"]) == list(GUESTS)  # in the chapter's order
+
+
+def test_every_question_heading_is_found_and_attributed_to_its_guest(segments, raw):
+    questions = segments[segments["role"] == "question"]
+    heading_lines = [line for line in raw.splitlines() if line.startswith(("### ", "#### "))]
+    guest_lines = [line for line in heading_lines if "访谈嘉宾" in line]
+    assert len(questions) == len(heading_lines) - len(guest_lines) == 36
+    assert questions.groupby("guest").size().to_dict() == {"徐至行": 10, "刘景媛": 12, "丁宁": 6, "刘超": 8}
+    # a #### heading and a "Q：" prefixed heading are questions too
+    q = dict(zip(questions["question"], questions["guest"]))
+    assert q["开源软件的商业化进程中应该关注哪些重点？"] == "刘景媛"
+    assert q["如何评估和评价一个项目，有哪些重要的参考依据？"] == "刘景媛"
+    assert q["如何评价基础设施公司的业务健康程度？"] == "刘超"
+
+
+def test_the_guest_line_is_not_a_question(segments):
+    assert not segments["text"].str.contains("访谈嘉宾").any()
+
+
+def test_answer_text_carries_no_markup(segments):
+    answers = segments[segments["role"] == "answer"]
+    for marker in ("**", "__", "![", "](", "#", "_"):
+        assert not answers["text"].str.contains(marker, regex=False).any(), marker
+
+
+def test_italic_intros_are_the_editors_and_never_answers(segments, raw):
+    intros = segments[segments["role"] == "intro"]
+    assert intros.groupby("guest").size().to_dict() == {g: 2 for g in GUESTS}
+    for row in intros.itertuples():
+        unit = raw[row.char_start : row.char_end]
+        assert unit.startswith("_") and unit.endswith("_")
+    answer_texts = set(segments.loc[segments["role"] == "answer", "text"])
+    assert not answer_texts & set(intros["text"])
+    assert not answer_texts & set(segments.loc[segments["role"] == "question", "text"])
+
+
+def test_answers_belong_to_the_question_above_them(segments):
+    row = segments[segments["text"].str.startswith("通常情况下，我们会关注一些常规指标")].iloc[0]
+    assert row["role"] == "answer" and row["guest"] == "刘景媛"
+    assert row["question"] == "如何评估和评价一个项目，有哪些重要的参考依据？"
+    assert row["paragraph_index"] == 2
+
+
+def test_spans_point_at_their_text(segments, raw):
+    for row in segments.itertuples():
+        unit = raw[row.char_start : row.char_end]
+        text, highlights = clean_markup(unit)
+        assert text == row.text, row.segment_id
+        assert highlights == json.loads(row.highlights)
+
+
+def test_bold_statements_are_kept_as_highlights_without_markup(segments):
+    row = segments[segments["text"].str.contains("我坚信，如果团队从一开始就坚信自己在产品方面的实力")].iloc[0]
+    highlights = json.loads(row["highlights"])
+    assert highlights == ["我坚信，如果团队从一开始就坚信自己在产品方面的实力，那么完全可以一开始就采取全球化战略。"]
+    assert "**" not in row["text"]
+
+
+def test_overview_is_the_editors_and_has_no_guest(segments):
+    overview = segments[segments["role"] == "overview"]
+    assert len(overview) == 3 and (overview["guest"] == "").all()
+    assert overview["text"].iloc[0].startswith("开源软件的商业化是指")
+
+
+def test_front_matter_and_images_are_not_text(segments):
+    assert not segments["text"].str.contains("tags:|image|\\.png", regex=True).any()
+
+
+TOY = """# 标题
+## 《一次访谈》
+### 访谈嘉宾：张三（某资本）
+_编辑的摘要。_
+### 第一个问题？
+第一段回答，**重点句。**还有[链接文字](http://x)。
+第二段回答。
+![图](a.png)
+#### Q：第二个问题？
+第三段回答。
+"""
+
+
+def test_headings_are_found_without_blank_lines_around_them():
+    frame = parse_chapter(TOY, "toy")
+    assert frame["role"].tolist() == ["intro", "question", "answer", "question", "answer"]
+    assert frame.loc[2, "text"] == "第一段回答，重点句。还有链接文字。第二段回答。"
+    assert frame.loc[3, "question"] == "第二个问题？"
+    assert json.loads(frame.loc[2, "highlights"]) == ["重点句。"]
+
+
+def test_a_paragraph_is_lines_up_to_a_blank_line_or_heading():
+    text = "## 《访谈》\n### 访谈嘉宾：李四（机构）\n### 问题？\n甲。\n\n乙。\n"
+    frame = parse_chapter(text, "toy")
+    assert frame[frame["role"] == "answer"]["text"].tolist() == ["甲。", "乙。"]
+    assert frame[frame["role"] == "answer"]["paragraph_index"].tolist() == [0, 1]
+
+
+REPORT = """---
+title: 报告
+---
+# 某报告
+## 第一节 数据库
+### 现状
+数据库市场在增长。
+#### 趋势
+云原生是趋势。
+## 第二节 操作系统
+### 生态
+操作系统生态需要社区。
+"""
+
+
+def test_a_chapter_without_guests_compares_its_sections():
+    frame = parse_chapter(REPORT, "report")
+    answers = frame[frame["role"] == "answer"]
+    assert answers["guest"].tolist() == ["第一节 数据库", "第一节 数据库", "第二节 操作系统"]
+    assert answers["question"].tolist() == ["现状", "趋势", "生态"]
+
+
+def test_unstructured_markdown_is_refused():
+    with pytest.raises(StructureError, match="no recognisable structure"):
+        parse_chapter("只是一段没有标题的文字。\n\n又一段。\n", "plain")
+
+
+def test_crlf_and_bom_are_read_correctly(write_chapter, raw):
+    crlf = "\ufeff" + raw.replace("\n", "\r\n")
+    path = write_chapter(crlf.encode("utf-8"), "crlf.md")
+    segments, raws = load_corpus(path)
+    plain, _ = load_corpus(write_chapter(raw, "plain.md"))
+    assert segments["text"].tolist() == plain["text"].tolist()
+    text = raws["crlf"]
+    for row in segments.itertuples():
+        assert clean_markup(text[row.char_start : row.char_end])[0] == row.text
+
+
+def test_a_folder_of_chapters_is_one_corpus_with_a_document_column(write_chapter, raw):
+    first = write_chapter(raw, "corpus/a.md")
+    write_chapter(REPORT, "corpus/b.md")
+    segments, raws = load_corpus(first.parent)
+    assert set(raws) == {"a", "b"}
+    assert segments.groupby("document").size().to_dict()["b"] == 6
+    assert segments["segment_id"].is_unique
+    assert isinstance(segments, pd.DataFrame)

@@ -1,0 +1,114 @@
+"""The codebook and the dictionary tagger: boundaries, exclusions, clear errors."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pandas as pd
+import pytest
+
+from analysis.errors import CodebookError, ParameterError
+from analysis.themes import Theme, find_hits_in_text, find_theme_hits, load_codebook, select_themes
+
+REQUIRED = {"PLG", "SLG", "ARR", "AI_INFRA", "GLOBAL"}
+
+
+def toy_theme(terms=(), patterns=(), exclude=()):
+    return Theme("TOY", "玩具", "Toy", "a toy theme", tuple(terms), tuple(patterns), tuple(exclude))
+
+
+def test_the_codebook_has_the_required_themes_with_labels_and_definitions():
+    themes = load_codebook()
+    assert REQUIRED <= {t.id for t in themes}
+    for theme in themes:
+        assert theme.label_zh and theme.label_en and theme.definition and (theme.terms or theme.patterns)
+
+
+def test_a_cjk_term_is_found_inside_a_longer_word():
+    hits = find_hits_in_text("中国软件出海正当时", toy_theme(["出海"]))
+    assert hits == [("出海", 4, 6)]
+
+
+def test_a_latin_acronym_is_not_found_inside_a_longer_latin_word():
+    theme = toy_theme(["ARR"])
+    assert find_hits_in_text("ARRAY 和 CARRY", theme) == []
+    assert [h[0] for h in find_hits_in_text("ARR增长很快，arr 也是", theme)] == ["ARR", "ARR"]
+
+
+def test_mixed_language_terms_match_with_or_without_a_space():
+    theme = toy_theme(["AI 编程", "AI Infrastructure"])
+    assert len(find_hits_in_text("AI编程和 AI 编程", theme)) == 2
+    assert len(find_hits_in_text("AI  infrastructure 层", theme)) == 1
+
+
+def test_full_width_text_is_matched():
+    assert find_hits_in_text("ＡＲＲ达到百万", toy_theme(["ARR"])) == [("ARR", 0, 3)]
+
+
+def test_overlapping_hits_keep_the_longest():
+    assert find_hits_in_text("软件出海", toy_theme(["出海", "软件出海"])) == [("软件出海", 0, 4)]
+
+
+def test_an_exclusion_drops_a_false_friend():
+    theme = toy_theme(["社区"], exclude=["社区团购", "re:社区医院"])
+    assert find_hits_in_text("开源社区很活跃，不是社区团购也不是社区医院", theme) == [("社区", 2, 4)]
+
+
+def test_patterns_are_regular_expressions():
+    theme = toy_theme(patterns=["免费.{0,4}用户"])
+    assert find_hits_in_text("免费吸引大量用户", theme) == [("免费.{0,4}用户", 0, 8)]
+
+
+def _write_codebook(tmp_path, body):
+    path = tmp_path / "codebook.yaml"
+    path.write_text(textwrap.dedent(body), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("themes:\n  - id: PLG\n    label_en: x\n    definition: y\n    terms: [社区]\n", "theme 'PLG', field 'label_zh'"),
+        ("themes:\n  - id: PLG\n    label_zh: 甲\n    label_en: x\n    definition: y\n    terms: [社区]\n    patterns: ['免费(']\n",
+         "theme 'PLG', field 'patterns': invalid regex"),
+        ("themes:\n  - id: PLG\n    label_zh: 甲\n    label_en: x\n    definition: y\n", "theme 'PLG', field 'terms'"),
+        ("themes:\n  - id: plg\n    label_zh: 甲\n    label_en: x\n    definition: y\n    terms: [a]\n", "field 'id'"),
+        ("themes: [\n", "not valid YAML"),
+    ],
+    ids=["missing-label", "bad-regex", "no-terms", "bad-id", "bad-yaml"],
+)
+def test_a_malformed_codebook_names_the_theme_and_field(tmp_path, body, message):
+    with pytest.raises(CodebookError, match=message.replace("(", r"\(").replace("[", r"\[")):
+        load_codebook(_write_codebook(tmp_path, body))
+
+
+def test_adding_a_theme_is_editing_the_yaml_only(tmp_path, segments):
+    path = _write_codebook(tmp_path, """
+        themes:
+          - id: REDHAT
+            label_zh: 红帽
+            label_en: Red Hat
+            definition: mentions of Red Hat as an example
+            terms: [红帽]
+    """)
+    hits = find_theme_hits(segments, load_codebook(path))
+    assert set(hits["theme"]) == {"REDHAT"} and len(hits) >= 1
+
+
+def test_an_unknown_theme_lists_the_valid_ones():
+    with pytest.raises(ParameterError, match="valid themes: PLG"):
+        select_themes(load_codebook(), ["NOPE"])
+
+
+def test_hits_point_at_their_text(segments):
+    hits = find_theme_hits(segments, load_codebook())
+    texts = segments.set_index("segment_id")["text"]
+    for hit in hits.itertuples():
+        assert texts[hit.segment_id][hit.char_start : hit.char_end] == hit.match
+
+
+def test_questions_are_tagged_separately_from_answers(segments):
+    hits = find_theme_hits(segments, load_codebook())
+    roles = hits.merge(segments[["segment_id", "role"]], on="segment_id")["role"]
+    assert set(roles) == {"question", "answer"}
+    assert isinstance(hits, pd.DataFrame)
