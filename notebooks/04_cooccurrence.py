@@ -1,3 +1,19 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # 04 · Keyword and theme co-occurrence
 # **Purpose.** Which concepts travel together. Terms co-occur when they appear in the same sentence (or
@@ -14,7 +30,8 @@ output_dir = "figures"
 seed = 20241
 window = "sentence"  # sentence | paragraph
 min_count = 3  # minimum co-occurring units for an edge
-top_edges = 45  # edges drawn
+top_edges = 60  # edges drawn
+top_terms = 45  # only the most frequent terms can be nodes
 
 # %%
 from IPython.display import display
@@ -31,14 +48,15 @@ names = study.theme_names()
 # %%
 edges = edges_for_guests(study.tables, window, guests, study.guests, min_count)
 frequencies = term_frequencies(study.tables["segments"], study.tables["tokens"], guests)
-graph = cooccurrence_graph(edges, frequencies, top_n=top_edges, min_count=min_count)
+graph = cooccurrence_graph(edges, frequencies, top_n=top_edges, min_count=min_count, top_terms=top_terms)
 display(edges[edges["count"] >= min_count].sort_values("npmi", ascending=False).head(20))
 fig = draw_network(graph, text("network_title", lang), text("network_caption", lang), seed=seed)
 save_figure(fig, study.figure_name(f"cooccurrence_network_{window}"), study.figures_dir,
             title=text("network_title", lang),
-            caption=f"Top {top_edges} term pairs by NPMI among pairs co-occurring in at least {min_count} {window}s.",
+            caption=f"Top {top_edges} positive-NPMI pairs among the {top_terms} most frequent terms, "
+                    f"co-occurring in at least {min_count} {window}s.",
             source="data/processed/cooccurrence_edges.csv", parameters={**study.parameters, "window": window,
-                                                                           "top_edges": top_edges})
+                                                                           "top_edges": top_edges, "top_terms": top_terms})
 
 # %% [markdown]
 # ## Theme × theme, within answer paragraphs

@@ -7,6 +7,7 @@ numbers a chart shows can be tested and traced back to their table.
 from __future__ import annotations
 
 import re
+import zlib
 
 import matplotlib.pyplot as plt
 import networkx as nx
@@ -218,7 +219,7 @@ def draw_term_panels(frame: pd.DataFrame, guests: list[str], title: str, axis_la
 
 
 def draw_network(graph: nx.Graph, title: str, caption: str, seed: int = 20241, color: str = "#0072B2"):
-    """Co-occurrence network: node size by frequency, edge width by NPMI, labels kept apart."""
+    """Co-occurrence network (largest connected part): node size by frequency, edge width by NPMI."""
     from adjustText import adjust_text
 
     setup_style()
@@ -227,13 +228,16 @@ def draw_network(graph: nx.Graph, title: str, caption: str, seed: int = 20241, c
         ax.text(0.5, 0.5, "—", ha="center", va="center")
         ax.set_axis_off()
         return fig
+    # One connected picture: a stray pair far from the rest only shrinks everything else.
+    graph = graph.subgraph(max(nx.connected_components(graph), key=lambda c: (len(c), sorted(c)))).copy()
     nodes = sorted(graph.nodes)
     ordered_graph = nx.Graph()
     ordered_graph.add_nodes_from((n, graph.nodes[n]) for n in nodes)
     ordered_graph.add_edges_from(sorted((min(a, b), max(a, b), d) for a, b, d in graph.edges(data=True)))
-    positions = nx.spring_layout(ordered_graph, seed=seed, k=1.6 / np.sqrt(len(nodes)), iterations=200, weight="npmi")
+    # Kamada–Kawai is deterministic and spaces nodes evenly, which keeps labels apart.
+    positions = nx.kamada_kawai_layout(ordered_graph)
     frequency = np.array([ordered_graph.nodes[n].get("frequency", 1) for n in nodes], dtype=float)
-    sizes = 60 + 900 * (frequency / frequency.max()) ** 0.8
+    sizes = 40 + 500 * (frequency / frequency.max())
     widths = [0.5 + 4.0 * max(d["npmi"], 0) for _, _, d in ordered_graph.edges(data=True)]
     nx.draw_networkx_edges(ordered_graph, positions, ax=ax, width=widths, edge_color="#9aa7b1", alpha=0.7)
     nx.draw_networkx_nodes(ordered_graph, positions, ax=ax, nodelist=nodes, node_size=sizes, node_color=color,
@@ -258,13 +262,15 @@ def draw_wordcloud(frequencies: dict[str, int], title: str, color: str, font_pat
     base = np.array(to_rgb(color))
 
     def shade(word, font_size, position, orientation, random_state=None, **kwargs):
-        mix = 0.35 + 0.65 * min(1.0, font_size / 90)
-        r, g, b = (255 * (base * mix + (1 - mix) * 0.75)).astype(int)
+        # Neighbouring words must not read as one: each word gets its own stable shade.
+        level = (zlib.crc32(word.encode("utf-8")) % 5) / 4
+        mix = 0.45 + 0.55 * level
+        r, g, b = (255 * (base * mix + (1 - mix) * 0.2)).astype(int)
         return f"rgb({r}, {g}, {b})"
 
     cloud = WordCloud(font_path=font_path, width=1600, height=1000, background_color="white", max_words=max_words,
                       random_state=seed, prefer_horizontal=0.95, collocations=False, color_func=shade,
-                      relative_scaling=0.5, margin=4)
+                      relative_scaling=0.5, margin=10)
     cloud.generate_from_frequencies(frequencies)
     fig, ax = plt.subplots(figsize=(8, 5.2))
     ax.imshow(cloud.to_array(), interpolation="bilinear")

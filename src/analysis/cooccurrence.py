@@ -29,6 +29,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .errors import ParameterError
+
 EDGE_COLUMNS = ["scope", "guest", "term_a", "term_b", "window", "count", "npmi", "jaccard"]
 THEME_PAIR_COLUMNS = ["theme_a", "theme_b", "count", "npmi", "jaccard", "paragraphs_a", "paragraphs_b"]
 
@@ -127,14 +129,19 @@ def theme_cooccurrence(indicator: pd.DataFrame) -> pd.DataFrame:
 
 
 def cooccurrence_graph(edges: pd.DataFrame, term_counts: pd.Series | None = None, top_n: int = 60,
-                       by: str = "npmi", min_count: int = 3) -> nx.Graph:
-    """A graph of the strongest edges (by ``by``, ties by count) for drawing.
+                       by: str = "npmi", min_count: int = 3, top_terms: int | None = None) -> nx.Graph:
+    """A graph of the strongest positive edges (by ``by``, ties by count) for drawing.
 
-    Node attribute ``frequency`` (from ``term_counts``), edge attributes ``count``, ``npmi``,
-    ``jaccard``.
+    With ``top_terms``, only the most frequent terms (by ``term_counts``) can be nodes: the
+    strongest pairs overall are mostly rare words that always appear together, which says
+    little about the chapter's main concepts. Node attribute ``frequency``; edge attributes
+    ``count``, ``npmi``, ``jaccard``.
     """
-    strong = edges[edges["count"] >= min_count].sort_values([by, "count", "term_a", "term_b"],
-                                                             ascending=[False, False, True, True]).head(top_n)
+    strong = edges[(edges["count"] >= min_count) & (edges["npmi"] > 0)]
+    if top_terms and term_counts is not None:
+        allowed = set(term_counts.sort_values(ascending=False, kind="stable").head(top_terms).index)
+        strong = strong[strong["term_a"].isin(allowed) & strong["term_b"].isin(allowed)]
+    strong = strong.sort_values([by, "count", "term_a", "term_b"], ascending=[False, False, True, True]).head(top_n)
     graph = nx.Graph()
     for row in strong.itertuples(index=False):
         graph.add_edge(row.term_a, row.term_b, count=int(row.count), npmi=float(row.npmi), jaccard=float(row.jaccard))
@@ -153,10 +160,10 @@ def term_frequencies(segments: pd.DataFrame, tokens: pd.DataFrame, guests: list[
 
 def edges_for_guests(tables: dict, window: str, guests: list[str], all_guests: list[str], min_count: int = 3) -> pd.DataFrame:
     """Edges for the selected guests: the stored corpus or single-guest edges, else computed for the subset."""
+    if window not in ("sentence", "paragraph"):
+        raise ParameterError(f"unknown window {window!r}; valid: sentence, paragraph")
     edges = tables["cooccurrence_edges"]
     edges = edges[edges["window"] == window]
-    if window not in ("sentence", "paragraph"):
-        raise ValueError(f"unknown window {window!r}: use 'sentence' or 'paragraph'")
     if set(guests) == set(all_guests):
         return edges[edges["scope"] == "corpus"].reset_index(drop=True)
     if len(guests) == 1:

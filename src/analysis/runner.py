@@ -69,7 +69,10 @@ def _failure_message(notebook: Path, error: Exception) -> str:
 def _known_parameters(notebook: Path) -> set[str]:
     import papermill
 
-    return set(papermill.inspect_notebook(str(notebook)).keys())
+    try:
+        return set(papermill.inspect_notebook(str(notebook)).keys())
+    except Exception as err:  # unreadable JSON, no kernelspec, no parameters cell…
+        raise NotebookFailed(f"{notebook}: cannot read its parameters ({type(err).__name__}: {err})") from None
 
 
 def execute_notebook(notebook: Path, parameters: dict, output_dir: Path = EXECUTED_DIR, html: bool = True) -> NotebookRun:
