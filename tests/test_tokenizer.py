@@ -6,7 +6,9 @@ import jieba
 import pytest
 
 from analysis.lexicon import fold_width, load_lexicon, term_key
-from analysis.tokenizer import TOKEN_COLUMNS, Tokenizer, split_sentences
+import pandas as pd
+
+from analysis.tokenizer import TOKEN_COLUMNS, Tokenizer, tokenize_segments
 
 from .conftest import answer_containing
 
@@ -64,8 +66,17 @@ def test_the_tokenizer_does_not_leak_into_jiebas_global_dictionary(tmp_path):
     assert "开源乐高积木" not in jieba.lcut("这是开源乐高积木。")
 
 
-def test_sentences_split_at_sentence_final_punctuation():
-    assert split_sentences("第一句。第二句！第三句？最后") == ["第一句。", "第二句！", "第三句？", "最后"]
+def test_sentences_end_at_sentence_final_punctuation(tokenizer):
+    toy = pd.DataFrame({"segment_id": ["s"], "text": ["开源很好。商业化难！为什么？……最后一句"]})
+    table = tokenize_segments(toy, tokenizer)
+    by_sentence = table.groupby("sentence_index")["token"].agg("".join).tolist()
+    assert by_sentence == ["开源很好。", "商业化难!", "为什么?……", "最后一句"]
+
+
+def test_parallel_tokenisation_gives_the_serial_table(segments, tokenizer):
+    serial = tokenize_segments(segments, tokenizer)
+    parallel = tokenize_segments(segments, tokenizer, workers=2)
+    pd.testing.assert_frame_equal(serial, parallel)
 
 
 def test_tokens_table_has_the_documented_columns(tokens, segments):

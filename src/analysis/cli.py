@@ -85,9 +85,15 @@ def _report(args) -> int:
     if args.codebook:
         parameters.setdefault("codebook", str(args.codebook.resolve()))
     result = build(config, quiet=args.quiet, force=args.force)
+    from .study import open_study
+
+    open_study(corpus=config.input_path, codebook=config.codebook).check_parameters(parameters)
     setup_style()
     figures_dir = Path(parameters.get("output_dir") or FIGURES_DIR)
     figures_dir = figures_dir if figures_dir.is_absolute() else PROJECT_ROOT / figures_dir
+    from .io import ensure_writable_dir
+
+    ensure_writable_dir(figures_dir)
     runs = run_notebooks(parameters, only=args.notebook, workers=args.jobs, html=not args.no_html, quiet=args.quiet)
     manifest = write_manifest(figures_dir)
     print(f"tables ({_relative(config.output_dir)}): {len(result.written) or 'up to date'}")

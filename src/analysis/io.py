@@ -43,7 +43,10 @@ def read_chapter_text(path: Path | str) -> str:
         raise InputError(path, "file not found")
     if path.is_dir():
         raise InputError(path, "is a folder, expected a Markdown file")
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise InputError(path, f"cannot read the file ({err.strerror})") from None
     if not data.strip():
         raise InputError(path, "file is empty")
     if b"\x00" in data[:4096]:
@@ -92,6 +95,25 @@ def chapter_files(path: Path | str) -> list[Path]:
     return files
 
 
+def ensure_writable_dir(folder: Path | str) -> Path:
+    """Create ``folder`` if needed and prove it takes files (a real write: permission bits
+    alone say nothing for root or a read-only file system)."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise InputError(folder, f"cannot create the output folder ({err.strerror})") from None
+    if not folder.is_dir():
+        raise InputError(folder, "output path exists and is not a folder")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".write-probe-", dir=folder)
+    except OSError as err:
+        raise InputError(folder, f"output folder is not writable ({err.strerror})") from None
+    os.close(fd)
+    os.unlink(probe)
+    return folder
+
+
 @contextmanager
 def atomic_path(destination: Path | str) -> Iterator[Path]:
     """Yield a temporary path; on success rename it onto ``destination``.
@@ -99,10 +121,11 @@ def atomic_path(destination: Path | str) -> Iterator[Path]:
     On any error the temporary file is removed and ``destination`` is left as it was.
     """
     destination = Path(destination)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    if not os.access(destination.parent, os.W_OK):
-        raise InputError(destination.parent, "output folder is not writable")
-    fd, tmp = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent)
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent)
+    except OSError as err:
+        raise InputError(destination.parent, f"output folder is not writable ({err.strerror})") from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:

@@ -22,9 +22,8 @@ import pandas as pd
 
 from .checksums import verify_checksums
 from .corpus import load_corpus
-from .errors import InputError
 from .cooccurrence import cooccurrence_edges, theme_cooccurrence
-from .io import chapter_files, sha256_of, write_csv, write_parquet, write_text
+from .io import chapter_files, ensure_writable_dir, sha256_of, write_csv, write_parquet, write_text
 from .keyness import keyness, tfidf_terms
 from .kwic import kwic_for_hits
 from .lexicon import LEXICON_FILES, default_lexicon_dir, load_lexicon
@@ -97,7 +96,7 @@ def build_corpus_tables(input_path: Path | str = DEFAULT_CORPUS, lexicon_dir: Pa
     segments, _ = load_corpus(input_path)
     say(f"tokenising {len(segments)} segments")
     tokenizer = Tokenizer(load_lexicon(lexicon_dir))
-    tokens = tokenize_segments(segments, tokenizer)
+    tokens = tokenize_segments(segments, tokenizer, workers=workers)
     return {
         "segments": segments,
         "tokens": tokens,
@@ -149,16 +148,21 @@ OUTPUT_FILES = {
 }
 
 
+STAGING_PREFIX = ".staging-"
+
+
 def publish(tables: dict[str, pd.DataFrame], output_dir: Path | str, files: dict[str, tuple[str, ...]]) -> list[Path]:
-    """Write tables into a staging folder, then move them all into ``output_dir``."""
-    output_dir = Path(output_dir)
-    try:
-        output_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise InputError(output_dir, f"cannot create output folder ({err.strerror})") from None
-    if not os.access(output_dir, os.W_OK):
-        raise InputError(output_dir, "output folder is not writable")
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=output_dir))
+    """Write tables into a staging folder, then move them all into ``output_dir``.
+
+    Every file is whole at every moment (it is renamed into place). The build manifest is
+    removed before the first rename and written after the last, so a run killed half-way
+    through the renames leaves no manifest and the next run rebuilds; staging folders of
+    killed runs are swept away.
+    """
+    output_dir = ensure_writable_dir(output_dir)
+    for stale in output_dir.glob(STAGING_PREFIX + "*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=output_dir))
     try:
         staged = []
         for name, names in files.items():
@@ -171,6 +175,7 @@ def publish(tables: dict[str, pd.DataFrame], output_dir: Path | str, files: dict
                 else:
                     write_csv(tables[name], target)
                 staged.append(target)
+        (output_dir / BUILD_MANIFEST).unlink(missing_ok=True)
         written = []
         for target in staged:
             final = output_dir / target.name

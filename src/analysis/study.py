@@ -37,13 +37,31 @@ class Study:
         """The guests to show, in chapter order; an unknown one lists the valid ones."""
         if not wanted:
             return self.guests
+        if isinstance(wanted, str):
+            wanted = [wanted]
         unknown = [g for g in wanted if g not in self.guests]
         if unknown:
             raise ParameterError(f"unknown guest {unknown[0]!r}; valid guests: {', '.join(self.guests)}")
         return [g for g in self.guests if g in wanted]
 
     def select_themes(self, wanted: list[str] | None) -> list[str]:
+        if isinstance(wanted, str):
+            wanted = [wanted] if wanted else []
         return [t.id for t in select_themes(self.themes, wanted)]
+
+    def check_parameters(self, parameters: dict) -> None:
+        """Fail fast, before any notebook runs, on a guest, theme or window that does not exist."""
+        self.select_guests(parameters.get("guests"))
+        self.select_themes(parameters.get("themes"))
+        if parameters.get("theme"):
+            self.select_themes([parameters["theme"]])
+        window = parameters.get("window", "sentence")
+        if window not in ("sentence", "paragraph"):
+            raise ParameterError(f"unknown window {window!r}; valid: sentence, paragraph")
+        for name in ("top_k", "min_count", "top_edges", "top_terms", "max_words", "width", "seed"):
+            value = parameters.get(name)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+                raise ParameterError(f"parameter {name} must be a non-negative whole number, got {value!r}")
 
     def theme_names(self) -> dict[str, str]:
         return theme_labels(self.themes, self.lang)

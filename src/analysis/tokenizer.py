@@ -13,27 +13,25 @@ is_stopword     function word, filler, punctuation or number
 
 from __future__ import annotations
 
+import itertools
 import logging
+import multiprocessing
 import re
 import unicodedata
+from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 
 import jieba
 import pandas as pd
 
-from .lexicon import Lexicon, fold_width, load_lexicon, needs_protection, term_pattern
+from .lexicon import Lexicon, fold_width, load_lexicon, needs_protection, phrases_regex
 
 TOKEN_COLUMNS = ["segment_id", "sentence_index", "token_index", "token", "is_stopword"]
 
 jieba.setLogLevel(logging.WARNING)
 
-_SENTENCE = re.compile(r"[^。！？!?；;…\n]+[。！？!?；;…]*|[。！？!?；;…]+")
+_SENTENCE_FINAL = frozenset("。!?;…")
 _NUMBER = re.compile(r"^[\d.,%+\-~·]+$|^\d+(?:年|月|日|倍|万|亿|个)?$")
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split a unit into sentences at Chinese and Western sentence-final punctuation."""
-    return [s for s in (m.group(0).strip() for m in _SENTENCE.finditer(text)) if s]
 
 
 class Tokenizer:
@@ -58,22 +56,46 @@ class Tokenizer:
             if needs_protection(canonical):
                 phrases.add(canonical)
         phrases |= {v for v in self.lexicon.synonym_variants if needs_protection(v)}
-        ordered = sorted(phrases, key=lambda t: (-len(t), t))
-        self._phrases = re.compile("|".join(term_pattern(t) for t in ordered), re.IGNORECASE) if ordered else None
+        self._memo: dict[str, tuple[str, bool] | None] = {}
+        self._phrases = phrases_regex(phrases)
+
+    def _pieces(self, text: str) -> list[str]:
+        """Raw jieba tokens of the width-folded text, protected phrases kept whole."""
+        folded = fold_width(text)
+        if self._phrases is None:
+            return self._jieba.lcut(folded)
+        pieces: list[str] = []
+        position = 0
+        for match in self._phrases.finditer(folded):
+            pieces += self._jieba.lcut(folded[position : match.start()])
+            pieces.append(match.group(0))
+            position = match.end()
+        pieces += self._jieba.lcut(folded[position:])
+        return pieces
+
+    def _normalise(self, piece: str) -> tuple[str, bool] | None:
+        """(canonical token, is_stopword) for a raw piece, None for whitespace; memoised,
+        since a corpus repeats a few thousand distinct pieces millions of times."""
+        try:
+            return self._memo[piece]
+        except KeyError:
+            pass
+        if piece.strip():
+            token = self.lexicon.canonical(" ".join(piece.split()))
+            result = (token, self.is_stopword(token))
+        else:
+            result = None
+        self._memo[piece] = result
+        return result
+
+    def analyse(self, text: str) -> list[tuple[str, bool]]:
+        """(token, is_stopword) for every token of a text, in order, whitespace dropped."""
+        normalise = self._normalise
+        return [pair for pair in map(normalise, self._pieces(text)) if pair is not None]
 
     def cut(self, text: str) -> list[str]:
         """All tokens of a text, stopwords included, whitespace dropped, normalised."""
-        text = fold_width(text)
-        tokens: list[str] = []
-        position = 0
-        if self._phrases is not None:
-            for match in self._phrases.finditer(text):
-                tokens.extend(self._jieba.lcut(text[position : match.start()], HMM=True))
-                tokens.append(match.group(0))
-                position = match.end()
-        tokens.extend(self._jieba.lcut(text[position:], HMM=True))
-        canonical = self.lexicon.canonical
-        return [canonical(" ".join(t.split())) for t in tokens if t.strip()]
+        return [token for token, _ in self.analyse(text)]
 
     def is_stopword(self, token: str) -> bool:
         if token in self.lexicon.stopwords or token.lower() in self.lexicon.stopwords:
@@ -84,9 +106,14 @@ class Tokenizer:
 
     def tokenize(self, text: str) -> list[str]:
         """Content tokens only: what TF-IDF, keyness and co-occurrence count."""
-        return [t for t in self.cut(text) if not self.is_stopword(t)]
+        return [token for token, stop in self.analyse(text) if not stop]
 
     __call__ = tokenize  # usable directly as a scikit-learn ``analyzer``
+
+
+def is_sentence_end(token: str) -> bool:
+    """A token made only of sentence-final punctuation (。！？；… after width folding)."""
+    return all(ch in _SENTENCE_FINAL for ch in token)
 
 
 @lru_cache(maxsize=4)
@@ -95,23 +122,63 @@ def default_tokenizer() -> Tokenizer:
     return Tokenizer()
 
 
-def tokenize_segments(segments: pd.DataFrame, tokenizer: Tokenizer | None = None) -> pd.DataFrame:
-    """The tokens table for a segments table (see module docstring)."""
+def _segment_rows(tokenizer: Tokenizer, segment_ids, texts) -> tuple[list, list, list, list, list]:
+    ids, sentence_ix, token_ix, tokens, stops = [], [], [], [], []
+    for segment_id, text in zip(segment_ids, texts):
+        sentence, ended = 0, False
+        for position, (token, stop) in enumerate(tokenizer.analyse(text)):
+            if is_sentence_end(token):
+                ended = True
+            elif ended:  # the first token after a run of sentence-final punctuation
+                sentence, ended = sentence + 1, False
+            ids.append(segment_id)
+            sentence_ix.append(sentence)
+            token_ix.append(position)
+            tokens.append(token)
+            stops.append(stop)
+    return ids, sentence_ix, token_ix, tokens, stops
+
+
+_WORKER_TOKENIZER: Tokenizer | None = None
+
+
+def _worker_init(lexicon: Lexicon) -> None:
+    global _WORKER_TOKENIZER
+    if _WORKER_TOKENIZER is None or _WORKER_TOKENIZER.lexicon.fingerprint != lexicon.fingerprint:
+        _WORKER_TOKENIZER = Tokenizer(lexicon)
+
+
+def _worker_rows(chunk: tuple[list, list]):
+    return _segment_rows(_WORKER_TOKENIZER, *chunk)
+
+
+def tokenize_segments(segments: pd.DataFrame, tokenizer: Tokenizer | None = None, workers: int = 1) -> pd.DataFrame:
+    """The tokens table for a segments table (see module docstring).
+
+    With ``workers > 1`` the segments are cut in worker processes, in chunks, and the
+    chunks are put back in order: the table is identical to the serial one. On Linux the
+    workers are forked from this process and inherit its loaded dictionary.
+    """
     tokenizer = tokenizer or default_tokenizer()
-    segment_ids, sentence_ix, token_ix, tokens, stops = [], [], [], [], []
-    for segment_id, text in zip(segments["segment_id"], segments["text"]):
-        position = 0
-        for s_index, sentence in enumerate(split_sentences(text)):
-            for token in tokenizer.cut(sentence):
-                segment_ids.append(segment_id)
-                sentence_ix.append(s_index)
-                token_ix.append(position)
-                tokens.append(token)
-                stops.append(tokenizer.is_stopword(token))
-                position += 1
+    ids, texts = segments["segment_id"].tolist(), segments["text"].tolist()
+    if workers > 1 and len(ids) >= 2 * workers:
+        global _WORKER_TOKENIZER
+        chunks = max(workers * 4, 1)
+        size = -(-len(ids) // chunks)
+        parts = [(ids[i : i + size], texts[i : i + size]) for i in range(0, len(ids), size)]
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        _WORKER_TOKENIZER = tokenizer  # inherited by forked workers: no second dictionary load
+        context = multiprocessing.get_context(method)
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init,
+                                 initargs=(tokenizer.lexicon,)) as pool:
+            results = list(pool.map(_worker_rows, parts))
+        columns = [list(itertools.chain.from_iterable(r[i] for r in results)) for i in range(5)]
+    else:
+        columns = _segment_rows(tokenizer, ids, texts)
+    ids_, sentence_ix, token_ix, tokens, stops = columns
     return pd.DataFrame(
         {
-            "segment_id": pd.Series(segment_ids, dtype="object"),
+            "segment_id": pd.Series(ids_, dtype="object"),
             "sentence_index": pd.Series(sentence_ix, dtype="int64"),
             "token_index": pd.Series(token_ix, dtype="int64"),
             "token": pd.Series(tokens, dtype="object"),
