@@ -1,0 +1,159 @@
+"""Benchmark (``make bench``): tokenisation, co-occurrence and the report, on this machine.
+
+Measures, in one run, on the embedded chapter copied ×1, ×10 and ×100 (as separate documents):
+
+(a) tokenisation throughput of the project's tokenizer (the full tokens table, serial and with
+    both cores) against raw ``jieba.lcut`` on the same texts, and the ratio between them;
+(b) co-occurrence matrix build time and peak memory (``cooccurrence_edges``, both windows,
+    corpus and per guest);
+(c) wall time of the report (``python -m analysis report``) cold (no cache, no outputs) and warm,
+    and the share of notebook time spent starting kernels versus running cells.
+
+Prints a table and writes ``benchmarks/results/benchmark.csv``. Never part of the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import datetime
+from pathlib import Path
+
+import jieba
+import pandas as pd
+
+from analysis.corpus import load_corpus
+from analysis.cooccurrence import cooccurrence_edges
+from analysis.paths import DEFAULT_CORPUS, PROJECT_ROOT
+from analysis.tokenizer import Tokenizer, tokenize_segments
+
+RESULTS = PROJECT_ROOT / "benchmarks" / "results"
+
+
+def best_of(repeat: int, func):
+    """Best wall time of ``repeat`` calls (the least disturbed by other work) and the last result."""
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = func()
+        best = min(best, time.perf_counter() - started)
+    return best, result
+
+
+def scaled_corpus(copies: int, folder: Path) -> pd.DataFrame:
+    raw = DEFAULT_CORPUS.read_bytes()
+    for i in range(copies):
+        (folder / f"copy_{i:03d}.md").write_bytes(raw)
+    segments, _ = load_corpus(folder)
+    return segments
+
+
+def bench_tokenisation(segments: pd.DataFrame, tokenizer: Tokenizer, repeat: int) -> dict:
+    texts = segments["text"].tolist()
+    chars = sum(map(len, texts))
+    dt = jieba.Tokenizer()
+    dt.initialize()
+    raw, _ = best_of(repeat, lambda: [dt.lcut(t) for t in texts])
+    cut, _ = best_of(repeat, lambda: [tokenizer.cut(t) for t in texts])
+    serial, table = best_of(repeat, lambda: tokenize_segments(segments, tokenizer, workers=1))
+    workers = min(2, os.cpu_count() or 1)
+    parallel, table2 = best_of(repeat, lambda: tokenize_segments(segments, tokenizer, workers=workers))
+    assert table.equals(table2), "parallel tokens differ from serial"
+    return {"chars": chars, "tokens": len(table), "raw_jieba_s": raw, "project_cut_s": cut, "project_table_s": serial,
+            "project_table_2cores_s": parallel, "ratio_cut_vs_raw": cut / raw, "ratio_table_vs_raw": serial / raw,
+            "ratio_2cores_vs_raw": parallel / raw, "raw_chars_per_s": chars / raw, "table_chars_per_s": chars / serial}
+
+
+def bench_cooccurrence(segments: pd.DataFrame, tokens: pd.DataFrame) -> dict:
+    tracemalloc.start()
+    started = time.perf_counter()
+    edges = cooccurrence_edges(segments, tokens)
+    seconds = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {"cooc_s": seconds, "cooc_peak_mb": peak / 2**20, "edges": len(edges)}
+
+
+def notebook_times(executed: Path) -> tuple[float, float]:
+    """(seconds before the first cell ran — kernel start —, seconds running cells) over all notebooks."""
+    starting = running = 0.0
+    for path in sorted(executed.glob("[0-9][0-9]_*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        meta = nb["metadata"].get("papermill", {})
+        cells = [c["metadata"].get("papermill", {}) for c in nb["cells"] if c["cell_type"] == "code"]
+        cells = [c for c in cells if c.get("start_time") and c.get("end_time")]
+        if not meta.get("start_time") or not cells:
+            continue
+        t0 = datetime.fromisoformat(meta["start_time"])
+        starting += (datetime.fromisoformat(cells[0]["start_time"]) - t0).total_seconds()
+        running += sum(c.get("duration") or 0.0 for c in cells)
+    return starting, running
+
+
+def bench_report() -> list[dict]:
+    rows = []
+    executed = PROJECT_ROOT / "notebooks" / "executed"
+    for label in ("cold", "warm"):
+        if label == "cold":
+            subprocess.run(["make", "-s", "clean"], cwd=PROJECT_ROOT, check=True)
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "analysis", "report", "-q"], cwd=PROJECT_ROOT, check=True,
+                       stdout=subprocess.DEVNULL)
+        wall = time.perf_counter() - started
+        starting, running = notebook_times(executed)
+        rows.append({"report": label, "wall_s": wall, "kernel_start_s": starting, "cells_s": running,
+                     "kernel_share": starting / (starting + running) if starting + running else float("nan")})
+    return rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default="1,10,100", help="corpus copies, comma-separated")
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions per timing (best is kept)")
+    parser.add_argument("--skip-report", action="store_true", help="skip the cold/warm report timing")
+    args = parser.parse_args(argv)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}"
+    print(f"machine: {machine}", flush=True)
+    tokenizer = Tokenizer()
+    rows = []
+    for copies in (int(s) for s in args.scales.split(",")):
+        with tempfile.TemporaryDirectory() as folder:
+            print(f"×{copies}: preparing corpus …", file=sys.stderr, flush=True)
+            segments = scaled_corpus(copies, Path(folder))
+            print(f"×{copies}: tokenising ({len(segments)} segments) …", file=sys.stderr, flush=True)
+            row = {"scale": copies, "segments": len(segments),
+                   **bench_tokenisation(segments, tokenizer, args.repeat if copies < 100 else 1)}
+            tokens = tokenize_segments(segments, tokenizer)
+            print(f"×{copies}: co-occurrence …", file=sys.stderr, flush=True)
+            row.update(bench_cooccurrence(segments, tokens))
+            rows.append(row)
+    table = pd.DataFrame(rows)
+    shown = table[["scale", "segments", "chars", "raw_jieba_s", "project_table_s", "project_table_2cores_s",
+                   "ratio_cut_vs_raw", "ratio_table_vs_raw", "ratio_2cores_vs_raw", "cooc_s", "cooc_peak_mb"]]
+    print("\nTokenisation and co-occurrence")
+    print(shown.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    table.to_csv(RESULTS / "benchmark.csv", index=False, float_format="%.4f")
+    if not args.skip_report:
+        print("\nReport (python -m analysis report) …", file=sys.stderr, flush=True)
+        report = pd.DataFrame(bench_report())
+        print("\nReport wall time")
+        print(report.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+        report.to_csv(RESULTS / "report_timing.csv", index=False, float_format="%.4f")
+    with open(RESULTS / "machine.txt", "w", encoding="utf-8") as handle:
+        handle.write(machine + "\n")
+    print(f"\nwritten: {RESULTS / 'benchmark.csv'}" + ("" if args.skip_report else f", {RESULTS / 'report_timing.csv'}"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
