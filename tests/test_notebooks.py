@@ -54,3 +54,19 @@ def test_no_notebook_output_carries_a_warning_or_error(executed):
                 assert output.get("output_type") != "error", run.notebook.name
                 assert "missing from font" not in text and "Glyph" not in text, (run.notebook.name, text[:200])
                 assert not (output.get("name") == "stderr" and "Warning" in text), (run.notebook.name, text[:300])
+
+
+def test_an_unchanged_notebook_is_skipped_and_a_changed_parameter_reruns_it(tmp_path):
+    from analysis.runner import _key_file, _up_to_date, run_key
+
+    notebook = source_notebooks(only=["07_explorer"])[0]
+    parameters = {"lang": "zh"}
+    key = run_key(notebook, parameters, "fingerprint")
+    (tmp_path / notebook.name).write_text("{}", encoding="utf-8")
+    (tmp_path / f"{notebook.stem}.html").write_text("<html/>", encoding="utf-8")
+    _key_file(tmp_path, notebook).write_text(key, encoding="utf-8")
+    runs = run_notebooks(parameters, only=["07_explorer"], output_dir=tmp_path, quiet=True,
+                         tables_fingerprint="fingerprint", figures_dir=tmp_path)
+    assert runs[0].seconds == 0.0  # skipped: no kernel was started
+    assert not _up_to_date(notebook, run_key(notebook, {"lang": "en"}, "fingerprint"), tmp_path, True, tmp_path)
+    assert not _up_to_date(notebook, run_key(notebook, parameters, "other tables"), tmp_path, True, tmp_path)

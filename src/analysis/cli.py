@@ -94,14 +94,16 @@ def _report(args) -> int:
     from .io import ensure_writable_dir
 
     ensure_writable_dir(figures_dir)
-    runs = run_notebooks(parameters, only=args.notebook, workers=args.jobs, html=not args.no_html, quiet=args.quiet)
+    runs = run_notebooks(parameters, only=args.notebook, workers=args.jobs, html=not args.no_html, quiet=args.quiet,
+                         tables_fingerprint=None if args.force else config.fingerprint(), figures_dir=figures_dir)
     manifest = write_manifest(figures_dir)
     print(f"tables ({_relative(config.output_dir)}): {len(result.written) or 'up to date'}")
     for path in result.written:
         print(f"  {_relative(path)}")
     print(f"notebooks ({_relative(EXECUTED_DIR)}):")
     for run in runs:
-        print(f"  {_relative(run.output)}" + (f"  {_relative(run.html)}" if run.html else "") + f"  ({run.seconds:.1f} s)")
+        took = f"{run.seconds:.1f} s" if run.seconds else "up to date"
+        print(f"  {_relative(run.output)}" + (f"  {_relative(run.html)}" if run.html else "") + f"  ({took})")
     figures = figures_written(figures_dir)
     print(f"figures ({_relative(figures_dir)}): {len(figures)} files, manifest {_relative(manifest)}")
     for path in figures:

@@ -9,6 +9,8 @@ without Jupyter; the figures go to ``figures/``.
 from __future__ import annotations
 
 import concurrent.futures as futures
+import hashlib
+import json
 import os
 import sys
 import time
@@ -81,12 +83,16 @@ def execute_notebook(notebook: Path, parameters: dict, output_dir: Path = EXECUT
     started = time.perf_counter()
     output_dir.mkdir(parents=True, exist_ok=True)
     output = output_dir / notebook.name
+    _key_file(output_dir, notebook).unlink(missing_ok=True)  # until this run succeeds
     accepted = {k: v for k, v in parameters.items() if k in _known_parameters(notebook)}
     tmp = output.with_name(f".{output.name}.tmp.ipynb")
     try:
         papermill.execute_notebook(
             str(notebook), str(tmp), parameters=accepted, kernel_name="python3", progress_bar=False,
             cwd=str(PROJECT_ROOT), log_output=False, request_save_on_cell_execute=False,
+            # The kernel's own log (a TCP-transport notice at start, a KeyboardInterrupt notice at
+            # shutdown) is noise here; errors in cells still reach the notebook and this runner.
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except papermill.PapermillExecutionError as err:
         raise NotebookFailed(_failure_message(notebook, err)) from None
@@ -109,13 +115,56 @@ def export_html(executed: Path) -> Path:
     return target
 
 
+def run_key(notebook: Path, parameters: dict, tables_fingerprint: str) -> str:
+    """What an executed notebook depends on: its source, its parameters and the tables' fingerprint
+    (which covers the corpus, lexicons, codebook, labels and the package's code)."""
+    digest = hashlib.sha256(notebook.read_bytes())
+    digest.update(json.dumps(parameters, sort_keys=True, default=str).encode())
+    digest.update(tables_fingerprint.encode())
+    return digest.hexdigest()[:20]
+
+
+def _key_file(output_dir: Path, notebook: Path) -> Path:
+    return output_dir / f".{notebook.stem}.key"
+
+
+def _up_to_date(notebook: Path, key: str, output_dir: Path, html: bool, figures_dir: Path | None) -> bool:
+    from .figures import collect_manifest
+
+    key_file = _key_file(output_dir, notebook)
+    if not (key_file.exists() and key_file.read_text(encoding="utf-8") == key):
+        return False
+    if not (output_dir / notebook.name).exists() or (html and not (output_dir / f"{notebook.stem}.html").exists()):
+        return False
+    if figures_dir is not None:  # a figure deleted by hand must be drawn again
+        for entry in collect_manifest(figures_dir):
+            if not all((figures_dir / f).exists() for f in entry["files"]):
+                return False
+    return True
+
+
 def run_notebooks(parameters: dict, only: list[str] | None = None, workers: int | None = None,
-                  output_dir: Path = EXECUTED_DIR, html: bool = True, quiet: bool = False) -> list[NotebookRun]:
-    """Execute the notebooks in parallel; stop at the first failure with notebook, cell and error."""
+                  output_dir: Path = EXECUTED_DIR, html: bool = True, quiet: bool = False,
+                  tables_fingerprint: str | None = None, figures_dir: Path | None = None) -> list[NotebookRun]:
+    """Execute the notebooks in parallel; stop at the first failure with notebook, cell and error.
+
+    With ``tables_fingerprint``, a notebook whose source, parameters and tables are unchanged
+    since its last successful run (and whose figures are all still there) is skipped.
+    """
     notebooks = source_notebooks(only=only)
     workers = max(1, min(workers or os.cpu_count() or 1, len(notebooks)))
     runs: list[NotebookRun] = []
     say = (lambda m: None) if quiet else (lambda m: print(m, file=sys.stderr, flush=True))
+    keys = {nb: run_key(nb, parameters, tables_fingerprint) for nb in notebooks} if tables_fingerprint else {}
+    fresh = [nb for nb in notebooks if keys and _up_to_date(nb, keys[nb], output_dir, html, figures_dir)]
+    for nb in fresh:
+        say(f"  {nb.name}: up to date, skipped")
+        html_path = output_dir / f"{nb.stem}.html"
+        runs.append(NotebookRun(nb, output_dir / nb.name, html_path if html else None, 0.0))
+    notebooks = [nb for nb in notebooks if nb not in fresh]
+    if not notebooks:
+        return sorted(runs, key=lambda r: r.notebook.name)
+    workers = max(1, min(workers, len(notebooks)))
     say(f"executing {len(notebooks)} notebooks with {workers} kernel(s) in parallel")
     with futures.ThreadPoolExecutor(max_workers=workers) as pool:
         pending = {pool.submit(execute_notebook, nb, parameters, output_dir, html): nb for nb in notebooks}
@@ -123,6 +172,8 @@ def run_notebooks(parameters: dict, only: list[str] | None = None, workers: int 
             for done in futures.as_completed(pending):
                 run = done.result()
                 runs.append(run)
+                if keys:
+                    _key_file(output_dir, run.notebook).write_text(keys[run.notebook], encoding="utf-8")
                 say(f"  [{len(runs)}/{len(notebooks)}] {run.notebook.name} done in {run.seconds:.1f} s")
         except BaseException:
             for future in pending:
