@@ -34,7 +34,7 @@ min_count = 3  # minimum corpus count for log-odds
 # %%
 from IPython.display import display
 
-from analysis.charts import draw_term_panels, top_terms_frame
+from analysis.charts import draw_term_panels, terms_by_rank, top_terms_frame
 from analysis.figures import save_figure, text
 from analysis.study import open_study
 
@@ -47,7 +47,7 @@ guests = study.select_guests(guests)
 
 # %%
 tfidf = top_terms_frame(study.tables["tfidf_terms"], guests, top_k, method="guest_documents")
-display(tfidf.pivot(index="rank", columns="guest", values="term")[guests])
+display(terms_by_rank(tfidf, guests))
 fig = draw_term_panels(tfidf, guests, text("tfidf_title", lang), text("tfidf_axis", lang), lang)
 save_figure(fig, study.figure_name("distinctive_terms_tfidf"), study.figures_dir, title=text("tfidf_title", lang),
             caption="Top TF-IDF terms per guest (answers of each guest as one document; sublinear TF, smooth IDF).",
@@ -58,7 +58,7 @@ save_figure(fig, study.figure_name("distinctive_terms_tfidf"), study.figures_dir
 
 # %%
 keyness = top_terms_frame(study.tables["keyness"], guests, top_k)
-display(keyness.pivot(index="rank", columns="guest", values="term")[guests])
+display(terms_by_rank(keyness, guests))
 fig = draw_term_panels(keyness, guests, text("keyness_title", lang), text("keyness_axis", lang), lang)
 save_figure(fig, study.figure_name("distinctive_terms_log_odds"), study.figures_dir,
             title=text("keyness_title", lang),
@@ -69,5 +69,4 @@ save_figure(fig, study.figure_name("distinctive_terms_log_odds"), study.figures_
 # ## Paragraph-level TF-IDF (averaged per guest), for comparison
 
 # %%
-display(top_terms_frame(study.tables["tfidf_terms"], guests, top_k, method="paragraph_mean")
-        .pivot(index="rank", columns="guest", values="term")[guests])
+display(terms_by_rank(top_terms_frame(study.tables["tfidf_terms"], guests, top_k, method="paragraph_mean"), guests))

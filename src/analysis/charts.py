@@ -51,6 +51,14 @@ def top_terms_frame(table: pd.DataFrame, guests: list[str], top_k: int, method: 
     return table.sort_values(["guest", "rank"], key=lambda s: s.map({g: i for i, g in enumerate(guests)}) if s.name == "guest" else s).reset_index(drop=True)
 
 
+def terms_by_rank(frame: pd.DataFrame, guests: list[str]) -> pd.DataFrame:
+    """rank × guest table of terms (empty cells where a guest has fewer ranked terms)."""
+    if frame.empty:
+        return pd.DataFrame(columns=guests)
+    wide = frame.pivot(index="rank", columns="guest", values="term")
+    return wide.reindex(columns=guests).fillna("")
+
+
 def npmi_matrix(theme_pairs: pd.DataFrame, themes: list[str]) -> pd.DataFrame:
     """Symmetric themes × themes NPMI matrix (diagonal empty) from theme_cooccurrence."""
     matrix = pd.DataFrame(np.nan, index=themes, columns=themes)
@@ -95,6 +103,8 @@ def draw_heatmap(matrix: pd.DataFrame, row_labels: list[str], col_labels: list[s
                 ax.text(j, i, fmt(values[i, j]), ha="center", va="center", fontsize=9,
                         color="white" if dark else "#222222")
     bar = fig.colorbar(image, ax=ax, fraction=0.035, pad=0.02)
+    if fmt is _percent:
+        bar.ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v * 100:.0f}%"))
     bar.set_label(colorbar_label)
     ax.set_title(title, loc="left", pad=12)
     fig.tight_layout()

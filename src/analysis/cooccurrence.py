@@ -61,7 +61,7 @@ def association_measures(pair_counts: np.ndarray, count_a: np.ndarray, count_b: 
         pmi = np.log(p_ab / (p_a * p_b))
         npmi = np.where(p_ab >= 1.0, 1.0, pmi / -np.log(p_ab))
         npmi = np.where(pair_counts == 0, -1.0, npmi)
-    jaccard = pair_counts / (count_a + count_b - pair_counts)
+        jaccard = pair_counts / (count_a + count_b - pair_counts)
     return np.clip(npmi, -1.0, 1.0), jaccard
 
 

@@ -53,6 +53,7 @@ def explorer_widget(study, theme: str = "", term: str = "", guests: list[str] | 
     guest_box = widgets.SelectMultiple(options=study.guests, value=tuple(guests or study.guests), description="guests")
     width_box = widgets.IntSlider(value=width, min=5, max=80, step=5, description="context")
     output = widgets.Output()
+    container = widgets.VBox([widgets.HBox([theme_box, term_box]), widgets.HBox([guest_box, width_box]), output])
 
     def render(*_):
         output.clear_output()
@@ -60,8 +61,10 @@ def explorer_widget(study, theme: str = "", term: str = "", guests: list[str] | 
             try:
                 counts, lines = explore(study, theme_box.value, term_box.value, list(guest_box.value), width_box.value)
             except ParameterError as err:
+                container.result = None
                 print(f"error: {err}")
                 return
+            container.result = (counts, lines)  # what is on screen, for tests and further work
             display(counts)
             with pd.option_context("display.max_rows", 200, "display.max_colwidth", 80):
                 display(lines)
@@ -69,4 +72,4 @@ def explorer_widget(study, theme: str = "", term: str = "", guests: list[str] | 
     for box in (theme_box, term_box, guest_box, width_box):
         box.observe(render, names="value")
     render()
-    return widgets.VBox([widgets.HBox([theme_box, term_box]), widgets.HBox([guest_box, width_box]), output])
+    return container

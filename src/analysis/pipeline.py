@@ -32,7 +32,7 @@ from .stats import DEFAULT_RESAMPLES, DEFAULT_SEED, theme_balance, theme_by_gues
 from .summary import corpus_summary
 from .themes import codebook_table, find_theme_hits, load_codebook, theme_indicator
 from .tokenizer import Tokenizer, tokenize_segments
-from .validation import evaluate_tagger, load_gold
+from .validation import evaluate_tagger, gold_applies, load_gold
 
 DEFAULT_GOLD = LABELS_DIR / "theme_gold.csv"
 CACHE_DIR = PROJECT_ROOT / ".cache" / "tables"
@@ -120,7 +120,7 @@ def build_analysis_tables(segments: pd.DataFrame, tokens: pd.DataFrame, config: 
         "theme_cooccurrence": theme_cooccurrence(indicator),
         "kwic": kwic_for_hits(segments, hits),
     }
-    if config.gold and Path(config.gold).exists():
+    if config.gold and gold_applies(config.gold, segments):
         gold = load_gold(config.gold, segments, [t.id for t in themes])
         tables["tagger_validation"] = evaluate_tagger(indicator, gold)
     say("scoring distinctive terms and co-occurrence")

@@ -22,6 +22,19 @@ VALIDATION_COLUMNS = ["theme", "paragraphs", "gold_positive", "predicted_positiv
                       "precision", "recall", "f1"]
 
 
+def gold_applies(path: Path | str, segments: pd.DataFrame) -> bool:
+    """Whether the gold labels are about this corpus (they name at least one of its segments).
+
+    Labels for the embedded chapter say nothing about another chapter; there they are skipped,
+    while labels that do name the corpus are checked strictly by :func:`load_gold`.
+    """
+    path = Path(path)
+    if not path.exists():
+        return False
+    ids = pd.read_csv(path, usecols=["segment_id"], dtype=str)["segment_id"]
+    return bool(ids.isin(segments["segment_id"]).any())
+
+
 def load_gold(path: Path | str, segments: pd.DataFrame, theme_ids: list[str]) -> pd.DataFrame:
     """Read the gold labels, checking ids, text and theme columns; index by segment_id."""
     path = Path(path)
