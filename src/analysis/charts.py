@@ -271,15 +271,16 @@ def draw_wordcloud(frequencies: dict[str, int], title: str, color: str, font_pat
     setup_style()
     base = np.array(to_rgb(color))
 
+    tones = [base * 0.55 + 0.45, base, base * 0.55, base * 0.8 + 0.2 * 0.5, base * 0.35 + 0.65 * 0.15]
+
     def shade(word, font_size, position, orientation, random_state=None, **kwargs):
-        # Neighbouring words must not read as one: each word gets its own stable shade.
-        level = (zlib.crc32(word.encode("utf-8")) % 5) / 4
-        mix = 0.45 + 0.55 * level
-        r, g, b = (255 * (base * mix + (1 - mix) * 0.2)).astype(int)
+        # Neighbouring words must not read as one: each word gets one of five clearly different
+        # tones of the guest's colour, chosen by a stable hash (same word, same tone, every run).
+        r, g, b = (255 * np.clip(tones[zlib.crc32(word.encode("utf-8")) % len(tones)], 0, 1)).astype(int)
         return f"rgb({r}, {g}, {b})"
 
     cloud = WordCloud(font_path=font_path, width=1600, height=1000, background_color="white", max_words=max_words,
-                      random_state=seed, prefer_horizontal=0.95, collocations=False, color_func=shade,
+                      random_state=seed, prefer_horizontal=1.0, collocations=False, color_func=shade,
                       relative_scaling=0.5, margin=10)
     cloud.generate_from_frequencies(frequencies)
     fig, ax = plt.subplots(figsize=(8, 5.2))
