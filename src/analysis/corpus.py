@@ -38,12 +38,14 @@ from __future__ import annotations
 
 import json
 import re
+from importlib import resources
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
-from .errors import StructureError
+from .errors import InputError, StructureError
 from .io import chapter_files, read_chapter_text
 
 SEGMENT_COLUMNS = [
@@ -160,8 +162,14 @@ def _is_italic(paragraph_text: str) -> bool:
     return bool(_ITALIC_PARAGRAPH.match(stripped)) and not stripped.startswith(("**", "__"))
 
 
-def parse_chapter(raw: str, document: str) -> pd.DataFrame:
-    """Parse one chapter's raw text into the segments table (see module docstring)."""
+def parse_chapter(raw: str, document: str, embedded_questions: list[str] | None = None) -> pd.DataFrame:
+    """Parse one chapter's raw text into the segments table (see module docstring).
+
+    ``embedded_questions`` are interviewer follow-ups that the transcript ran into a guest's
+    answer paragraph (exact raw text, see ``lexicons/embedded_questions.yaml``): each becomes a
+    ``question`` unit of its own, and what follows it, up to the next heading, answers it.
+    """
+    embedded_questions = [q for q in (embedded_questions or []) if q.strip()]
     lines = _skip_front_matter(_lines(raw))
     interview_mode = any(
         (m := _HEADING.match(line.text)) and _GUEST.match(m.group(2)) for line in lines
@@ -206,9 +214,6 @@ def parse_chapter(raw: str, document: str) -> pd.DataFrame:
         paragraph = _Paragraph()
         if _IMAGE_ONLY.match(block.strip()) or state["section"] is None:
             return
-        text, highlights = clean_markup(block)
-        if not text:
-            return
         if interview_mode and state["section"] == "interview" and not state["question_id"]:
             role = "intro"  # the editor's summary before the first question
         elif interview_mode and _is_italic(block):
@@ -217,9 +222,36 @@ def parse_chapter(raw: str, document: str) -> pd.DataFrame:
             role = "overview"
         else:
             role = "answer"
-        emit(role, paragraph_start, paragraph_end, text, highlights)
+        start, end = paragraph_start, paragraph_end
+        if role == "answer":
+            for question in embedded_questions:
+                at = raw.find(question, start, end)
+                if at >= 0:
+                    emit_unit("answer", start, at)
+                    ask(at, at + len(question))
+                    start = at + len(question)
+        emit_unit(role, start, end)
+
+    def emit_unit(role: str, start: int, end: int) -> None:
+        """Emit raw[start:end] as one unit, its span trimmed of surrounding white space."""
+        while start < end and raw[start].isspace():
+            start += 1
+        while end > start and raw[end - 1].isspace():
+            end -= 1
+        text, highlights = clean_markup(raw[start:end])
+        if not text:
+            return
+        emit(role, start, end, text, highlights)
         if role == "answer":
             state["paragraph_index"] += 1
+
+    def ask(start: int, end: int) -> None:
+        """A question unit at raw[start:end]; the answers that follow belong to it."""
+        nonlocal question_count
+        question_count += 1
+        question, highlights = clean_markup(raw[start:end])
+        state.update(question_id=f"{document}-Q{question_count:02d}", question=question, paragraph_index=0)
+        emit("question", start, end, question, highlights)
 
     for line in lines:
         heading = _HEADING.match(line.text)
@@ -257,14 +289,11 @@ def parse_chapter(raw: str, document: str) -> pd.DataFrame:
             continue  # a sub-heading of the overview is not an interviewer's question
         if state["section"] is None:
             continue
-        question_count += 1
         raw_title = heading.group(2)
         prefix = _QUESTION_PREFIX.match(raw_title)
         title_start = line.start + line.text.find(raw_title) + (prefix.end() if prefix else 0)
         title_end = line.start + line.text.find(raw_title) + len(raw_title)
-        question, highlights = clean_markup(raw[title_start:title_end])
-        state.update(question_id=f"{document}-Q{question_count:02d}", question=question, paragraph_index=0)
-        emit("question", title_start, title_end, question, highlights)
+        ask(title_start, title_end)
     flush()
 
     frame = pd.DataFrame(rows, columns=[c for c in SEGMENT_COLUMNS if c != "segment_id"])
@@ -286,14 +315,32 @@ def document_name(path: Path) -> str:
     return re.sub(r"\s+", "_", path.stem)
 
 
-def load_corpus(path: Path | str) -> tuple[pd.DataFrame, dict[str, str]]:
+def default_embedded_questions_path() -> Path:
+    return Path(str(resources.files("analysis") / "lexicons" / "embedded_questions.yaml"))
+
+
+def load_embedded_questions(path: Path | str | None = None) -> dict[str, list[str]]:
+    """document name → interviewer follow-ups embedded in answers (see the YAML file)."""
+    path = Path(path) if path else default_embedded_questions_path()
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
+        raise InputError(path, "expected 'document: [question text, ...]' entries")
+    return {str(doc): [str(q) for q in questions] for doc, questions in data.items()}
+
+
+def load_corpus(path: Path | str, embedded_questions: dict[str, list[str]] | None = None
+                ) -> tuple[pd.DataFrame, dict[str, str]]:
     """Read a chapter or a folder of chapters; return (segments, raw text per document)."""
+    if embedded_questions is None:
+        embedded_questions = load_embedded_questions()
     segments, raws = [], {}
     for file in chapter_files(path):
         name = document_name(file)
         raw = read_chapter_text(file)
         try:
-            segments.append(parse_chapter(raw, name))
+            segments.append(parse_chapter(raw, name, embedded_questions.get(name)))
         except StructureError as err:
             raise StructureError(file, err.problem) from None
         raws[name] = raw

@@ -21,7 +21,7 @@ from typing import Callable
 import pandas as pd
 
 from .checksums import verify_checksums
-from .corpus import load_corpus
+from .corpus import default_embedded_questions_path, load_corpus
 from .cooccurrence import cooccurrence_edges, theme_cooccurrence
 from .io import chapter_files, ensure_writable_dir, sha256_of, write_csv, write_parquet, write_text
 from .keyness import keyness, tfidf_terms
@@ -64,6 +64,7 @@ class BuildConfig:
         lexicon_dir = Path(self.lexicon_dir) if self.lexicon_dir else default_lexicon_dir()
         files += [lexicon_dir / name for name in LEXICON_FILES]
         files.append(Path(self.codebook) if self.codebook else default_codebook_path())
+        files.append(default_embedded_questions_path())
         if self.gold and Path(self.gold).exists():
             files.append(Path(self.gold))
         files += sorted(Path(__file__).parent.glob("*.py"))
