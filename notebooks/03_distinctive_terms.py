@@ -30,6 +30,7 @@ output_dir = "figures"
 seed = 20241
 top_k = 12  # terms shown per guest
 min_count = 3  # minimum corpus count for log-odds
+evidence_rows = 4  # concordance lines shown per guest
 
 # %%
 from IPython.display import display
@@ -64,6 +65,21 @@ save_figure(fig, study.figure_name("distinctive_terms_log_odds"), study.figures_
             title=text("keyness_title", lang),
             caption="Each guest vs the other three; z-score of the prior-smoothed log-odds ratio (Monroe et al. 2008).",
             source="data/processed/keyness.csv", parameters=study.parameters)
+
+# %% [markdown]
+# ## Evidence: each guest's most distinctive term in context
+
+# %%
+from analysis.kwic import kwic
+
+for guest in guests:
+    top = keyness[keyness["guest"] == guest].head(1)
+    if top.empty:
+        continue
+    term = top["term"].iloc[0]
+    lines = kwic(study.tables["segments"], term, guest=guest)
+    print(f"{guest}: 「{term}」 z = {top['score'].iloc[0]:.2f}, {len(lines)} matches in the text")
+    display(lines[["left", "match", "right", "segment_id"]].head(evidence_rows))
 
 # %% [markdown]
 # ## Paragraph-level TF-IDF (averaged per guest), for comparison

@@ -32,6 +32,7 @@ window = "sentence"  # sentence | paragraph
 min_count = 3  # minimum co-occurring units for an edge
 top_edges = 60  # edges drawn
 top_terms = 45  # only the most frequent terms can be nodes
+evidence_edges = 3  # edges whose passages are listed
 
 # %%
 from IPython.display import display
@@ -57,6 +58,17 @@ save_figure(fig, study.figure_name(f"cooccurrence_network_{window}"), study.figu
                     f"co-occurring in at least {min_count} {window}s.",
             source="data/processed/cooccurrence_edges.csv", parameters={**study.parameters, "window": window,
                                                                            "top_edges": top_edges, "top_terms": top_terms})
+
+# %% [markdown]
+# ## Evidence: the passages behind the strongest edges drawn
+
+# %%
+from analysis.cooccurrence import pair_passages
+
+drawn = edges[edges.apply(lambda e: graph.has_edge(e["term_a"], e["term_b"]), axis=1)]
+for edge in drawn.sort_values(["npmi", "count"], ascending=False).head(evidence_edges).itertuples():
+    print(f"{edge.term_a} — {edge.term_b}: {edge.count} {window}s, NPMI {edge.npmi:+.2f}")
+    display(pair_passages(study.tables["segments"], study.tables["tokens"], edge.term_a, edge.term_b, window, guests))
 
 # %% [markdown]
 # ## Theme × theme, within answer paragraphs

@@ -156,3 +156,13 @@ def test_plg_slg_balance_is_in_range_with_its_interval(segments, themed):
 def test_bootstrap_indices_are_reproducible():
     assert (bootstrap_indices(10, 5, 3) == bootstrap_indices(10, 5, 3)).all()
     assert list(itertools.islice(bootstrap_indices(10, 5, 3).ravel(), 3)) != [] 
+
+
+def test_an_edges_count_equals_the_passages_behind_it(segments, tokens):
+    from analysis.cooccurrence import cooccurrence_edges, pair_passages
+
+    edges = cooccurrence_edges(segments, tokens, windows=("sentence",))
+    edge = edges[edges["scope"] == "corpus"].iloc[0]
+    passages = pair_passages(segments, tokens, edge["term_a"], edge["term_b"], "sentence")
+    assert len(passages) == edge["count"]
+    assert passages["text"].str.contains(f"【{edge['term_a']}】", regex=False).all()

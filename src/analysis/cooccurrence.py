@@ -24,6 +24,8 @@ jaccard   ``count / (units with a + units with b − count)``
 
 from __future__ import annotations
 
+import re
+
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -173,3 +175,32 @@ def edges_for_guests(tables: dict, window: str, guests: list[str], all_guests: l
     units = content["segment_id"] + ("/" + content["sentence_index"].astype(str) if window == "sentence" else "")
     subset = cooccurrence_edges_for(units.to_numpy(), content["token"].to_numpy(), min_count)
     return subset.assign(scope="guests", guest="+".join(guests), window=window)[EDGE_COLUMNS]
+
+
+def pair_passages(segments: pd.DataFrame, tokens: pd.DataFrame, term_a: str, term_b: str,
+                  window: str = "sentence", guests: list[str] | None = None) -> pd.DataFrame:
+    """The answer units behind one edge: where ``term_a`` and ``term_b`` occur together.
+
+    One row per co-occurring unit (so the row count is the edge's ``count``): ``segment_id``,
+    ``sentence_index`` (−1 for the paragraph window), ``guest``, ``question`` and ``text``,
+    the paragraph with both terms marked 【】.
+    """
+    if window not in ("sentence", "paragraph"):
+        raise ParameterError(f"unknown window {window!r}; valid: sentence, paragraph")
+    content = content_tokens_of_answers(segments, tokens)
+    if guests:
+        content = content[content["guest"].isin(guests)]
+    keys = ["segment_id", "sentence_index"] if window == "sentence" else ["segment_id"]
+    has = content[content["token"].isin([term_a, term_b])].groupby(keys)["token"].agg(set)
+    both = has[has.map(lambda found: {term_a, term_b} <= found)].reset_index()[keys]
+    if window == "paragraph":
+        both["sentence_index"] = -1
+    units = segments.set_index("segment_id")
+    # one pass, longest first, so a term inside the other ("开源" in "开源软件") is marked once
+    marker = re.compile("|".join(re.escape(t) for t in sorted({term_a, term_b}, key=len, reverse=True)))
+    rows = []
+    for row in both.itertuples(index=False):
+        unit = units.loc[row.segment_id]
+        text = marker.sub(lambda m: f"【{m.group(0)}】", unit["text"])
+        rows.append((row.segment_id, int(row.sentence_index), unit["guest"], unit["question"], text))
+    return pd.DataFrame(rows, columns=["segment_id", "sentence_index", "guest", "question", "text"])
