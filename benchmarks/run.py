@@ -15,11 +15,9 @@ Prints a table and writes ``benchmarks/results/benchmark.csv``. Never part of th
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import tempfile

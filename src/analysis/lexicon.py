@@ -157,7 +157,7 @@ def load_lexicon(folder: Path | str | None = None) -> Lexicon:
         digest.update((folder / name).read_bytes() if (folder / name).exists() else b"")
 
     user_terms = []
-    for number, line in _data_lines(folder / "userdict.txt"):
+    for _, line in _data_lines(folder / "userdict.txt"):
         term, _, tag = line.partition("\t")
         term = _SPACE.sub(" ", fold_width(term.strip()))
         user_terms.append((term, tag.strip() or None))

@@ -55,9 +55,7 @@ class Tokenizer:
                 phrases.add(term)
             else:
                 self._jieba.add_word(term, tag=tag)
-        for variant_key, canonical in self.lexicon.synonyms.items():
-            if needs_protection(canonical):
-                phrases.add(canonical)
+        phrases |= {canonical for canonical in self.lexicon.synonyms.values() if needs_protection(canonical)}
         phrases |= {v for v in self.lexicon.synonym_variants if needs_protection(v)}
         self._memo: dict[str, tuple[str, bool] | None] = {}
         self._phrases = phrases_regex(phrases)
