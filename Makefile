@@ -6,11 +6,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: report build test bench clean distclean venv notebooks-sync help
+.PHONY: report report-en build test bench lab clean distclean venv notebooks-sync help
 
 help:
 	@echo "make report   build tables, execute notebooks, export figures (the main job)"
 	@echo "make test     run the test suite"
+	@echo "make report-en  the same figures with English labels (figures/*_en.*)"
+	@echo "make lab      open the notebooks in JupyterLab"
 	@echo "make bench    run the performance benchmark (not part of the tests)"
 	@echo "make clean    remove every build product"
 
@@ -25,6 +27,13 @@ venv: $(STAMP)
 
 report: $(STAMP)
 	$(PY) -m analysis report
+
+report-en: $(STAMP)
+	$(PY) -m analysis report -p lang en
+
+lab: $(STAMP)
+	$(PY) -m analysis build -q
+	$(VENV)/bin/jupyter lab notebooks/
 
 build: $(STAMP)
 	$(PY) -m analysis build
