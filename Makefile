@@ -21,6 +21,8 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@# strip notebook outputs on `git add` (the filter is named in .gitattributes)
+	-@test -d .git && $(VENV)/bin/nbstripout --install
 	@touch $(STAMP)
 
 venv: $(STAMP)
@@ -51,7 +53,7 @@ notebooks-sync: $(STAMP)
 clean:
 	find data/processed -mindepth 1 ! -name README.md ! -name .gitkeep -exec rm -rf {} +
 	find figures -mindepth 1 ! -name README.md ! -name .gitkeep -exec rm -rf {} +
-	rm -rf notebooks/executed reports benchmarks/results .cache
+	rm -rf notebooks/executed reports benchmarks/results .cache scratch .run-staging-* .run-old-* .run.lock
 
 distclean: clean
 	rm -rf $(VENV) src/*.egg-info

@@ -21,23 +21,21 @@
 # Every later number is a count over the `answer` units shown here.
 
 # %% tags=["parameters"]
-corpus = "data/raw/commercialization_2024.md"  # a chapter or a folder of chapters
-codebook = ""  # empty: the package's codebook
-guests = []  # empty: all, in chapter order
+root = ""  # run folder whose built tables are shown; empty: this repository (`make report` sets it)
+save_to = ""  # empty: show charts only; "scratch": also save them under scratch/figures/
 lang = "zh"  # label language: zh | en
-output_dir = "figures"
-seed = 20241
+guests = []  # empty: all, in chapter order; Chinese or English names
 
 # %%
 from IPython.display import display
 
 from analysis.charts import draw_summary
-from analysis.figures import save_figure, text
+from analysis.figures import text
 from analysis.study import open_study
 
-study = open_study(corpus=corpus, codebook=codebook, lang=lang, output_dir=output_dir, seed=seed)
+study = open_study(root, save_to, lang=lang, guests=guests)
 segments, summary = study.tables["segments"], study.tables["corpus_summary"]
-guests = study.select_guests(guests)
+guests = study.select_guests()
 
 # %% [markdown]
 # ## Units by role and guest
@@ -45,24 +43,16 @@ guests = study.select_guests(guests)
 
 # %%
 display(segments.pivot_table(index="guest", columns="role", values="segment_id", aggfunc="count", fill_value=0))
-display(summary)
+display(summary[summary["guest"].isin(guests)])
 
 # %%
 fig = draw_summary(summary, guests, lang)
-save_figure(fig, study.figure_name("corpus_size_by_guest"), study.figures_dir,
-            title=text("summary_title", lang), caption="Answer paragraphs and content tokens per guest.",
-            source="data/processed/corpus_summary.csv", parameters=study.parameters)
+study.show(fig, "corpus_size_by_guest", title=text("summary_title", lang),
+           caption="Answer paragraphs and content tokens per guest.", source="data/processed/corpus_summary.csv")
 
 # %% [markdown]
-# ## Sanity: every unit's span points at its text
-# `raw[char_start:char_end]` is the unit as written; the table's `text` is the same with markup removed.
+# ## A few answer units as the analysis reads them
 
 # %%
-from analysis.corpus import clean_markup, load_corpus
-
-_, raws = load_corpus(study.config.input_path)
-mismatches = [row.segment_id for row in segments.itertuples()
-              if clean_markup(raws[row.document][row.char_start:row.char_end])[0] != row.text]
-print(f"{len(segments)} units, {len(mismatches)} span mismatches")
-assert not mismatches, mismatches[:5]
-display(segments[segments["role"] == "answer"].sample(5, random_state=seed)[["guest", "question", "text"]])
+answers = segments[(segments["role"] == "answer") & segments["guest"].isin(guests)]
+display(answers.sample(min(5, len(answers)), random_state=1)[["guest", "question", "text"]])

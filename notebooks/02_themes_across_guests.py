@@ -19,28 +19,26 @@
 # **Purpose.** Which guest speaks most of PLG vs SLG, ARR, AI infrastructure, 出海 and the other codebook
 # themes — as the share of each guest's answer paragraphs that discuss a theme, with 95% bootstrap
 # intervals (four interviews are a small sample: read the intervals, not just the points) — and whether
-# the guest raised the theme unprompted or answered a question about it. Each number is followed by the
-# passages behind it.
+# the question heading already carried the theme. Each number is followed by the passages behind it.
 
 # %% tags=["parameters"]
-corpus = "data/raw/commercialization_2024.md"
-codebook = ""
+root = ""  # run folder whose built tables are shown; empty: this repository (`make report` sets it)
+save_to = ""  # empty: show charts only; "scratch": also save them under scratch/figures/
+lang = "zh"
 guests = []  # empty: all
 themes = []  # empty: all codebook themes, in codebook order
-lang = "zh"
-output_dir = "figures"
-seed = 20241
 evidence_rows = 3  # passages shown per guest and theme
 
 # %%
 from IPython.display import display
 
 from analysis.charts import draw_balance, draw_heatmap, draw_prevalence, draw_prompted, prompted_frame, share_matrix
-from analysis.figures import guest_label, save_figure, text
+from analysis.figures import text
+from analysis.kwic import evidence_for
 from analysis.study import open_study
 
-study = open_study(corpus=corpus, codebook=codebook, lang=lang, output_dir=output_dir, seed=seed)
-guests, themes = study.select_guests(guests), study.select_themes(themes)
+study = open_study(root, save_to, lang=lang, guests=guests, themes=themes, evidence_rows=evidence_rows)
+guests, themes = study.select_guests(), study.select_themes()
 names = study.theme_names()
 table = study.tables["theme_by_guest"]
 
@@ -50,18 +48,17 @@ table = study.tables["theme_by_guest"]
 # %%
 matrix = share_matrix(table, guests, themes)
 display(matrix.style.format("{:.0%}"))
-fig = draw_heatmap(matrix, [guest_label(g, lang) for g in guests], [names[t] for t in themes],
+fig = draw_heatmap(matrix, [study.guest_label(g) for g in guests], [names[t] for t in themes],
                    text("share_title", lang), text("share_axis", lang))
-save_figure(fig, study.figure_name("theme_share_heatmap"), study.figures_dir, title=text("share_title", lang),
-            caption="Share of each guest's answer paragraphs with at least one codebook hit of the theme.",
-            source="data/processed/theme_by_guest.csv (share)", parameters=study.parameters)
+study.show(fig, "theme_share_heatmap", title=text("share_title", lang),
+           caption="Share of each guest's answer paragraphs with at least one codebook hit of the theme.",
+           source="data/processed/theme_by_guest.csv (share)")
 
 # %%
 fig = draw_prevalence(table, guests, themes, names, lang)
-save_figure(fig, study.figure_name("theme_prevalence_intervals"), study.figures_dir,
-            title=text("prevalence_title", lang),
-            caption="Points: share of answer paragraphs; bars: 95% percentile bootstrap interval over paragraphs.",
-            source="data/processed/theme_by_guest.csv (share, share_low, share_high)", parameters=study.parameters)
+study.show(fig, "theme_prevalence_intervals", title=text("prevalence_title", lang),
+           caption="Points: share of answer paragraphs; bars: 95% bootstrap interval.",
+           source="data/processed/theme_by_guest.csv (share, share_low, share_high)")
 
 # %% [markdown]
 # ## PLG vs SLG
@@ -69,28 +66,26 @@ save_figure(fig, study.figure_name("theme_prevalence_intervals"), study.figures_
 
 # %%
 balance = study.tables["plg_slg_balance"]
-display(balance)
+display(balance[balance["guest"].isin(guests)])
 fig = draw_balance(balance, guests, lang)
-save_figure(fig, study.figure_name("plg_slg_balance"), study.figures_dir, title=text("balance_title", lang),
-            caption="(PLG − SLG)/(PLG + SLG) over answer paragraphs, with 95% bootstrap interval; counts at right.",
-            source="data/processed/plg_slg_balance.csv", parameters=study.parameters)
+study.show(fig, "plg_slg_balance", title=text("balance_title", lang),
+           caption="(PLG − SLG)/(PLG + SLG) over answer paragraphs, with 95% bootstrap interval; counts at right.",
+           source="data/processed/plg_slg_balance.csv")
 
 # %% [markdown]
 # ## Prompted or unprompted
-# A theme paragraph is *prompted* when the question it answers carries the same theme.
+# A theme paragraph counts as *prompted* when the question heading it answers carries the same theme
+# (by the codebook).
 
 # %%
 frame = prompted_frame(table, guests, themes)
 fig = draw_prompted(frame, guests, themes, names, lang)
-save_figure(fig, study.figure_name("theme_prompted_vs_unprompted"), study.figures_dir,
-            title=text("prompted_title", lang),
-            caption="Theme paragraphs whose question carries the theme (hatched) vs raised by the guest (solid).",
-            source="data/processed/theme_by_guest.csv (prompted, unprompted)", parameters=study.parameters)
+study.show(fig, "theme_prompted_vs_unprompted", title=text("prompted_title", lang),
+           caption="Theme paragraphs whose question heading carries the theme (hatched) vs not (solid).",
+           source="data/processed/theme_by_guest.csv (prompted, unprompted)")
 
 # %% [markdown]
 # ## Evidence: the passages behind the numbers
 
 # %%
-from analysis.kwic import evidence_for
-
-display(evidence_for(study.tables, guests, themes, per_cell=evidence_rows))
+display(evidence_for(study.tables["kwic"], guests, themes, per_cell=evidence_rows))

@@ -16,73 +16,60 @@
 
 # %% [markdown]
 # # 03 · Distinctive terms per guest
-# **Purpose.** What each guest says that the others don't. Two views: TF-IDF (each guest's answers as one
-# document, and paragraphs averaged per guest) and the weighted log-odds ratio with an informative
-# Dirichlet prior (Monroe, Colaresi & Quinn 2008), whose z-scores account for how often a word is used at
-# all. Look up any term in context in notebook 07.
+# **Purpose.** What each guest says that the others don't. Two views: TF-IDF and the weighted log-odds
+# ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008), whose z-scores account for
+# how often a word is used at all. Look up any term in context in notebook 07.
 
 # %% tags=["parameters"]
-corpus = "data/raw/commercialization_2024.md"
-codebook = ""
-guests = []
+root = ""  # run folder whose built tables are shown; empty: this repository (`make report` sets it)
+save_to = ""  # empty: show charts only; "scratch": also save them under scratch/figures/
 lang = "zh"
-output_dir = "figures"
-seed = 20241
-top_k = 12  # terms shown per guest
-min_count = 3  # minimum corpus count for log-odds
+guests = []
+terms_shown = 12  # terms drawn per guest
 evidence_rows = 4  # concordance lines shown per guest
 
 # %%
 from IPython.display import display
 
 from analysis.charts import draw_term_panels, terms_by_rank, top_terms_frame
-from analysis.figures import save_figure, text
+from analysis.figures import text
+from analysis.kwic import kwic
 from analysis.study import open_study
 
-study = open_study(corpus=corpus, codebook=codebook, lang=lang, output_dir=output_dir, seed=seed,
-                   min_count=min_count)
-guests = study.select_guests(guests)
+study = open_study(root, save_to, lang=lang, guests=guests, terms_shown=terms_shown, evidence_rows=evidence_rows)
+guests = study.select_guests()
 
 # %% [markdown]
-# ## TF-IDF, guests as documents
+# ## TF-IDF
 
 # %%
-tfidf = top_terms_frame(study.tables["tfidf_terms"], guests, top_k, method="guest_documents")
+tfidf = top_terms_frame(study.tables["tfidf_terms"], guests, terms_shown, method="guest_documents")
 display(terms_by_rank(tfidf, guests))
 fig = draw_term_panels(tfidf, guests, text("tfidf_title", lang), text("tfidf_axis", lang), lang)
-save_figure(fig, study.figure_name("distinctive_terms_tfidf"), study.figures_dir, title=text("tfidf_title", lang),
-            caption="Top TF-IDF terms per guest (answers of each guest as one document; sublinear TF, smooth IDF).",
-            source="data/processed/tfidf_terms.csv (method=guest_documents)", parameters=study.parameters)
+study.show(fig, "distinctive_terms_tfidf", title=text("tfidf_title", lang),
+           caption="Top TF-IDF terms per guest (answers of each guest as one document; sublinear TF, smooth IDF).",
+           source="data/processed/tfidf_terms.csv (method=guest_documents)")
 
 # %% [markdown]
 # ## Log-odds ratio with informative Dirichlet prior
 
 # %%
-keyness = top_terms_frame(study.tables["keyness"], guests, top_k)
+keyness = top_terms_frame(study.tables["keyness"], guests, terms_shown)
 display(terms_by_rank(keyness, guests))
 fig = draw_term_panels(keyness, guests, text("keyness_title", lang), text("keyness_axis", lang), lang)
-save_figure(fig, study.figure_name("distinctive_terms_log_odds"), study.figures_dir,
-            title=text("keyness_title", lang),
-            caption="Each guest vs the other three; z-score of the prior-smoothed log-odds ratio (Monroe et al. 2008).",
-            source="data/processed/keyness.csv", parameters=study.parameters)
+study.show(fig, "distinctive_terms_log_odds", title=text("keyness_title", lang),
+           caption="Each guest vs the others; z-score of the prior-smoothed log-odds ratio (Monroe et al. 2008).",
+           source="data/processed/keyness.csv")
 
 # %% [markdown]
 # ## Evidence: each guest's most distinctive term in context
 
 # %%
-from analysis.kwic import kwic
-
 for guest in guests:
     top = keyness[keyness["guest"] == guest].head(1)
     if top.empty:
         continue
     term = top["term"].iloc[0]
     lines = kwic(study.tables["segments"], term, guest=guest)
-    print(f"{guest}: 「{term}」 z = {top['score'].iloc[0]:.2f}, {len(lines)} matches in the text")
+    print(f"{study.guest_label(guest)}: 「{term}」 z = {top['score'].iloc[0]:.2f}, {len(lines)} matches in the text")
     display(lines[["left", "match", "right", "segment_id"]].head(evidence_rows))
-
-# %% [markdown]
-# ## Paragraph-level TF-IDF (averaged per guest), for comparison
-
-# %%
-display(terms_by_rank(top_terms_frame(study.tables["tfidf_terms"], guests, top_k, method="paragraph_mean"), guests))

@@ -21,50 +21,46 @@
 # Themes co-occur when one answer paragraph carries both.
 
 # %% tags=["parameters"]
-corpus = "data/raw/commercialization_2024.md"
-codebook = ""
+root = ""  # run folder whose built tables are shown; empty: this repository (`make report` sets it)
+save_to = ""  # empty: show charts only; "scratch": also save them under scratch/figures/
+lang = "zh"
 guests = []  # one guest: that guest's network; empty: the whole corpus
 themes = []
-lang = "zh"
-output_dir = "figures"
-seed = 20241
 window = "sentence"  # sentence | paragraph
-min_count = 3  # minimum co-occurring units for an edge
+min_edge_count = 3  # minimum co-occurring units for an edge to be drawn
 top_edges = 60  # edges drawn
-top_terms = 45  # only the most frequent terms can be nodes
+network_terms = 45  # only the most frequent terms can be nodes
 evidence_edges = 3  # edges whose passages are listed
 
 # %%
 from IPython.display import display
 
 from analysis.charts import draw_heatmap, draw_network, npmi_matrix
-from analysis.cooccurrence import cooccurrence_graph, edges_for_guests, term_frequencies
-from analysis.figures import save_figure, text
+from analysis.cooccurrence import cooccurrence_graph, edges_for_guests, pair_passages, term_frequencies
+from analysis.figures import text
 from analysis.study import open_study
 
-study = open_study(corpus=corpus, codebook=codebook, lang=lang, output_dir=output_dir, seed=seed)
-guests, themes = study.select_guests(guests), study.select_themes(themes)
+study = open_study(root, save_to, lang=lang, guests=guests, themes=themes, window=window,
+                   min_edge_count=min_edge_count, top_edges=top_edges, network_terms=network_terms,
+                   evidence_edges=evidence_edges)
+guests, themes = study.select_guests(), study.select_themes()
 names = study.theme_names()
 
 # %%
-edges = edges_for_guests(study.tables, window, guests, study.guests, min_count)
+edges = edges_for_guests(study.tables, window, guests, study.guests, min_edge_count)
 frequencies = term_frequencies(study.tables["segments"], study.tables["tokens"], guests)
-graph = cooccurrence_graph(edges, frequencies, top_n=top_edges, min_count=min_count, top_terms=top_terms)
-display(edges[edges["count"] >= min_count].sort_values("npmi", ascending=False).head(20))
-fig = draw_network(graph, text("network_title", lang), text("network_caption", lang), seed=seed)
-save_figure(fig, study.figure_name(f"cooccurrence_network_{window}"), study.figures_dir,
-            title=text("network_title", lang),
-            caption=f"Top {top_edges} positive-NPMI pairs among the {top_terms} most frequent terms, "
-                    f"co-occurring in at least {min_count} {window}s.",
-            source="data/processed/cooccurrence_edges.csv", parameters={**study.parameters, "window": window,
-                                                                           "top_edges": top_edges, "top_terms": top_terms})
+graph = cooccurrence_graph(edges, frequencies, top_n=top_edges, min_count=min_edge_count, top_terms=network_terms)
+display(edges[edges["count"] >= min_edge_count].sort_values("npmi", ascending=False).head(20))
+fig = draw_network(graph, text("network_title", lang), text("network_caption", lang))
+study.show(fig, f"cooccurrence_network_{window}", title=text("network_title", lang),
+           caption=f"Top {top_edges} positive-NPMI pairs among the {network_terms} most frequent terms, "
+                   f"co-occurring in at least {min_edge_count} {window}s.",
+           source="data/processed/cooccurrence_edges.csv")
 
 # %% [markdown]
 # ## Evidence: the passages behind the strongest edges drawn
 
 # %%
-from analysis.cooccurrence import pair_passages
-
 drawn = edges[edges.apply(lambda e: graph.has_edge(e["term_a"], e["term_b"]), axis=1)]
 for edge in drawn.sort_values(["npmi", "count"], ascending=False).head(evidence_edges).itertuples():
     print(f"{edge.term_a} — {edge.term_b}: {edge.count} {window}s, NPMI {edge.npmi:+.2f}")
@@ -79,6 +75,6 @@ display(pairs.sort_values("npmi", ascending=False).head(10))
 matrix = npmi_matrix(pairs, themes)
 fig = draw_heatmap(matrix, [names[t] for t in themes], [names[t] for t in themes], text("theme_cooc_title", lang),
                    "NPMI", fmt=lambda v: f"{v:+.2f}", cmap="RdBu_r", center=0.0)
-save_figure(fig, study.figure_name("theme_cooccurrence_heatmap"), study.figures_dir,
-            title=text("theme_cooc_title", lang), caption="NPMI of theme pairs over answer paragraphs; empty: never together.",
-            source="data/processed/theme_cooccurrence.csv", parameters=study.parameters)
+study.show(fig, "theme_cooccurrence_heatmap", title=text("theme_cooc_title", lang),
+           caption="NPMI of theme pairs over answer paragraphs; empty: never together.",
+           source="data/processed/theme_cooccurrence.csv")

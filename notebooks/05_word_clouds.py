@@ -21,31 +21,30 @@
 # guest apart, read notebook 03.
 
 # %% tags=["parameters"]
-corpus = "data/raw/commercialization_2024.md"
-codebook = ""
-guests = []
+root = ""  # run folder whose built tables are shown; empty: this repository (`make report` sets it)
+save_to = ""  # empty: show charts only; "scratch": also save them under scratch/figures/
 lang = "zh"
-output_dir = "figures"
-seed = 20241
+guests = []
 max_words = 80
 
 # %%
 from analysis.charts import draw_wordcloud, slug
 from analysis.cooccurrence import term_frequencies
-from analysis.figures import font_path, guest_colors, guest_label, guest_table, save_figure, text
+from analysis.figures import font_path, guest_colors, guest_table, text
 from analysis.study import open_study
 
-study = open_study(corpus=corpus, codebook=codebook, lang=lang, output_dir=output_dir, seed=seed)
-guests = study.select_guests(guests)
+study = open_study(root, save_to, lang=lang, guests=guests, max_words=max_words)
+guests = study.select_guests()
 colors = guest_colors(guests)
 
 # %%
 for index, guest in enumerate(guests, start=1):
     frequencies = term_frequencies(study.tables["segments"], study.tables["tokens"], [guest])
-    title = f"{text('wordcloud_title', lang)} · {guest_label(guest, lang, with_org=True)}"
-    fig = draw_wordcloud(frequencies.head(max_words).to_dict(), title, colors[guest], str(font_path()), seed, max_words)
+    title = f"{text('wordcloud_title', lang)} · {study.guest_label(guest, with_org=True)}"
+    fig = draw_wordcloud(frequencies.head(max_words).to_dict(), title, colors[guest], str(font_path()),
+                         study.build_parameters["seed"], max_words)
     info = guest_table().get(guest)
     stem = slug(info.name_en) if info else f"section_{index:02d}"
-    save_figure(fig, study.figure_name(f"wordcloud_{stem}"), study.figures_dir, title=title,
-                caption=f"The {max_words} most frequent content words in {guest_label(guest, 'en')}'s answers.",
-                source="data/processed/tokens.parquet (answers, is_stopword = False)", parameters=study.parameters)
+    study.show(fig, f"wordcloud_{stem}", title=title,
+               caption=f"The {max_words} most frequent content words in these answers.",
+               source="data/processed/tokens.parquet (answers, is_stopword = False)")

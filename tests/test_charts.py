@@ -84,7 +84,7 @@ def test_chinese_labels_draw_without_missing_glyphs(analysed, tmp_path):
     fig = charts.draw_balance(balance, GUESTS, "zh")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        paths = save_figure(fig, "balance_test", tmp_path, title="t", caption="c", source="s", formats=("png",))
+        paths = save_figure(fig, "balance_test", tmp_path, formats=("png",))
     assert paths[0].stat().st_size > 10_000
     plt.close(fig)
 
@@ -93,7 +93,7 @@ def test_saved_figures_are_byte_identical_on_rerun(analysed, tmp_path):
     _, _, balance = analysed
     for run in ("a", "b"):
         fig = charts.draw_balance(balance, GUESTS, "zh")
-        save_figure(fig, "balance", tmp_path / run, title="t", caption="c", source="s")
+        save_figure(fig, "balance", tmp_path / run)
         plt.close(fig)
     for fmt in ("png", "svg", "pdf"):
         assert (tmp_path / "a" / f"balance.{fmt}").read_bytes() == (tmp_path / "b" / f"balance.{fmt}").read_bytes(), fmt

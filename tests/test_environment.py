@@ -31,3 +31,22 @@ def test_environment_yml_installs_the_project_itself():
     env = yaml.safe_load((PROJECT_ROOT / "environment.yml").read_text(encoding="utf-8"))
     pip_section = next(dep["pip"] for dep in env["dependencies"] if isinstance(dep, dict))
     assert "-e ." in pip_section
+
+
+def test_source_notebooks_carry_no_outputs_and_match_their_jupytext_twins():
+    import jupytext
+    import nbformat
+
+    for path in sorted((PROJECT_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        notebook = nbformat.read(str(path), as_version=4)
+        code = [c for c in notebook.cells if c.cell_type == "code"]
+        assert not any(c.outputs or c.execution_count for c in code), f"{path.name} has outputs: run `make notebooks-sync`"
+        twin = jupytext.read(str(path.with_suffix(".py")))
+        assert [c.source for c in twin.cells] == [c.source for c in notebook.cells], f"{path.name} and its .py differ"
+        tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+        assert len(tagged) == 1, f"{path.name}: exactly one cell tagged parameters"
+
+
+def test_git_strips_notebook_outputs_on_commit():
+    attributes = (PROJECT_ROOT / ".gitattributes").read_text(encoding="utf-8")
+    assert "*.ipynb filter=nbstripout" in attributes

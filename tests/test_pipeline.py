@@ -1,4 +1,4 @@
-"""The build: outputs whole or not at all, identical on rerun, bad input refused clearly."""
+"""The build: tables whole or not at all, identical on rerun, owned by one key, bad input refused clearly."""
 
 from __future__ import annotations
 
@@ -11,34 +11,71 @@ import pytest
 
 from analysis.cli import main
 from analysis.errors import ChecksumError
-from analysis.paths import RAW_DIR
-from analysis.pipeline import build
+from analysis.pipeline import BUILD_MANIFEST, PACKAGE_DIR, BuildConfig, build, code_files
+from analysis.paths import DEFAULT_CORPUS, RAW_DIR
+from analysis.runfolder import read_json
+from analysis.runner import notebook_key, source_notebooks
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("processed")
-    build(output_dir=out, quiet=True, force=True)  # computed afresh, not read from the cache
-    return out
+    root = tmp_path_factory.mktemp("root")
+    build(BuildConfig(root=root), quiet=True, force=True)
+    return root / "data" / "processed"
 
 
-def test_the_build_writes_every_documented_table(built):
-    for name in ("segments.csv", "segments.parquet", "tokens.parquet", "corpus_summary.csv"):
-        assert (built / name).stat().st_size > 0, name
+def test_the_build_writes_every_documented_table_as_parquet_and_csv(built):
+    for name in ("segments", "corpus_summary", "theme_by_guest", "keyness", "cooccurrence_edges"):
+        assert (built / f"{name}.parquet").stat().st_size > 0 and (built / f"{name}.csv").stat().st_size > 0, name
+    assert (built / "tokens.parquet").exists() and not (built / "tokens.csv").exists()
     summary = pd.read_csv(built / "corpus_summary.csv")
     assert summary["guest"].tolist() == ["徐至行", "刘景媛", "丁宁", "刘超"]
     assert summary["questions"].tolist() == [10, 13, 6, 8]  # 刘景媛: 12 headings and one follow-up
-    assert (summary["distinct_content_tokens"] < summary["content_tokens"]).all()
     csv = pd.read_csv(built / "segments.csv", keep_default_na=False)
-    parquet = pd.read_parquet(built / "segments.parquet")
-    pd.testing.assert_frame_equal(csv, parquet, check_dtype=False)
+    pd.testing.assert_frame_equal(csv, pd.read_parquet(built / "segments.parquet"), check_dtype=False)
+
+
+def test_the_manifest_records_inputs_parameters_and_every_file(built):
+    manifest = read_json(built / BUILD_MANIFEST)
+    assert manifest["parameters"]["seed"] == 20241 and manifest["parameters"]["top_k"] == 30
+    assert any(path.endswith("commercialization_2024.md") for path in manifest["inputs"])
+    assert set(manifest["files"]) == {p.name for p in built.iterdir() if p.name != BUILD_MANIFEST}
 
 
 def test_a_second_build_gives_byte_identical_tables(built, tmp_path):
-    build(output_dir=tmp_path, quiet=True)  # through the cache: a round trip must not change a byte
+    build(BuildConfig(root=tmp_path), quiet=True, force=True)
     for path in built.iterdir():
-        if path.is_file():
-            assert (tmp_path / path.name).read_bytes() == path.read_bytes(), path.name
+        assert (tmp_path / "data" / "processed" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_a_build_parameter_changes_the_key_and_is_recorded(tmp_path):
+    default, seeded = BuildConfig(), BuildConfig(parameters={"seed": 7})
+    assert default.key() != seeded.key()
+    assert seeded.recorded_parameters()["seed"] == 7
+
+
+def test_editing_plotting_code_reruns_notebooks_but_not_the_build(tmp_path):
+    package = tmp_path / "analysis"
+    shutil.copytree(PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
+    config = BuildConfig()
+    notebook = source_notebooks(only=["02_themes_across_guests"])[0]
+    build_before = config.key(package)
+    from analysis import pipeline
+
+    notebook_before = pipeline.digest_of([notebook, *code_files("presentation", package)], build_before)
+    charts = package / "charts.py"
+    charts.write_text(charts.read_text(encoding="utf-8").replace("#", "# colour edited\n#", 1), encoding="utf-8")
+    assert config.key(package) == build_before
+    assert pipeline.digest_of([notebook, *code_files("presentation", package)], build_before) != notebook_before
+    stats = package / "stats.py"
+    stats.write_text(stats.read_text(encoding="utf-8") + "\n# a change to an analysis stage\n", encoding="utf-8")
+    assert config.key(package) != build_before
+
+
+def test_a_notebook_key_depends_on_its_display_parameters_and_tables():
+    notebook = source_notebooks(only=["07_explorer"])[0]
+    assert notebook_key(notebook, "tables", {"lang": "zh"}) != notebook_key(notebook, "tables", {"lang": "en"})
+    assert notebook_key(notebook, "tables", {}) != notebook_key(notebook, "other tables", {})
 
 
 def test_a_changed_raw_file_is_refused(tmp_path):
@@ -47,8 +84,8 @@ def test_a_changed_raw_file_is_refused(tmp_path):
     chapter = raw / "commercialization_2024.md"
     chapter.write_bytes(chapter.read_bytes().replace("商业化".encode(), "商业话".encode(), 1))
     with pytest.raises(ChecksumError, match="SHA-256"):
-        build(input_path=chapter, output_dir=tmp_path / "out", quiet=True)
-    assert not (tmp_path / "out").exists()
+        build(BuildConfig(input_path=chapter, root=tmp_path / "out"), quiet=True)
+    assert not (tmp_path / "out" / "data").exists()
 
 
 def _run_cli(*args):
@@ -69,25 +106,22 @@ def test_bad_input_gets_a_one_line_error_naming_the_file(tmp_path, content, prob
     chapter = tmp_path / "bad.md"
     if content is not None:
         chapter.write_bytes(content)
-    out = tmp_path / "out"
-    out.mkdir()
-    (out / "segments.csv").write_text("previous\n", encoding="utf-8")
-    code = main(["build", "--input", str(chapter), "--output", str(out), "--quiet"])
-    assert code != 0
-    result = _run_cli("build", "--input", str(chapter), "--output", str(out), "--quiet")
+    root = tmp_path / "out"
+    (root / "data" / "processed").mkdir(parents=True)
+    (root / "data" / "processed" / "segments.csv").write_text("previous\n", encoding="utf-8")
+    assert main(["build", "--input", str(chapter), "--output", str(root), "--quiet"]) != 0
+    result = _run_cli("build", "--input", str(chapter), "--output", str(root), "--quiet")
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and str(chapter) in lines[0] and problem in lines[0], result.stderr
-    assert "Traceback" not in result.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["segments.csv"]
-    assert (out / "segments.csv").read_text(encoding="utf-8") == "previous\n"
+    assert sorted(p.name for p in (root / "data" / "processed").iterdir()) == ["segments.csv"]
+    assert (root / "data" / "processed" / "segments.csv").read_text(encoding="utf-8") == "previous\n"
 
 
 def test_gbk_error_suggests_how_to_convert(tmp_path):
     chapter = tmp_path / "gbk.md"
     chapter.write_bytes("## 《访谈》\n### 问题？\n开源软件的商业化。\n".encode("gbk"))
-    result = _run_cli("build", "--input", str(chapter), "--output", str(tmp_path / "o"))
-    assert "GBK" in result.stderr
+    assert "GBK" in _run_cli("build", "--input", str(chapter), "--output", str(tmp_path / "o")).stderr
 
 
 def test_a_folder_with_a_non_markdown_file_is_refused(tmp_path):
@@ -100,6 +134,7 @@ def test_a_folder_with_a_non_markdown_file_is_refused(tmp_path):
     assert "notes.docx" in result.stderr and "not a Markdown chapter" in result.stderr
 
 
-def test_help_lists_the_commands():
-    result = _run_cli("--help")
-    assert result.returncode == 0 and "build" in result.stdout
+def test_help_lists_the_commands_and_the_build_options():
+    result = _run_cli("build", "--help")
+    assert result.returncode == 0 and "--seed" in result.stdout and "--top-k" in result.stdout
+    assert DEFAULT_CORPUS.exists()

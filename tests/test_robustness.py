@@ -9,13 +9,12 @@ import sys
 import time
 from pathlib import Path
 
-import pandas as pd
+import shutil
 import pytest
 
-from analysis import pipeline
+from analysis import runfolder
 from analysis.errors import InputError
-from analysis.pipeline import BUILD_MANIFEST, build
-from analysis.runner import NotebookFailed, run_notebooks
+from analysis.pipeline import BuildConfig, build
 
 
 def cli(*args, timeout=120):
@@ -33,29 +32,41 @@ def assert_one_line_error(result, *needles):
 
 @pytest.fixture(scope="module")
 def previous(tmp_path_factory):
-    """An output folder holding a complete earlier build."""
-    out = tmp_path_factory.mktemp("previous")
-    build(output_dir=out, quiet=True)
-    return out
+    """A root holding a complete earlier build."""
+    root = tmp_path_factory.mktemp("previous")
+    build(BuildConfig(root=root), quiet=True)
+    return root
 
 
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+            and not p.name.startswith(".run")}
+
+
+def copy_root(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(".run*"))
+    return target
 
 
 def test_an_unknown_theme_parameter_lists_the_valid_ones(tmp_path):
     result = cli("report", "--output", str(tmp_path), "-q", "-p", "themes", "[NOPE]")
-    assert_one_line_error(result, "unknown theme 'NOPE'", "valid themes: PLG, SLG")
+    assert_one_line_error(result, "unknown theme 'NOPE'", "valid: PLG, SLG")
 
 
 def test_an_unknown_guest_parameter_lists_the_valid_ones(tmp_path):
     result = cli("report", "--output", str(tmp_path), "-q", "-p", "guests", "张三")
-    assert_one_line_error(result, "unknown guest '张三'", "徐至行, 刘景媛, 丁宁, 刘超")
+    assert_one_line_error(result, "unknown guest '张三'", "徐至行 (Xu Zhixing), 刘景媛")
 
 
 def test_an_unknown_notebook_parameter_is_refused(tmp_path):
     result = cli("report", "--output", str(tmp_path), "-q", "-p", "colour", "red")
-    assert_one_line_error(result, "unknown notebook parameter 'colour'")
+    assert_one_line_error(result, "parameter colour: unknown display parameter")
+
+
+def test_a_table_parameter_given_to_the_notebooks_names_the_build_option(tmp_path):
+    result = cli("report", "--output", str(tmp_path), "-q", "-p", "seed", "7")
+    assert_one_line_error(result, "parameter seed", "build option", "--seed 7")
+    assert not (tmp_path / "data").exists()  # refused before anything was built
 
 
 def test_a_codebook_with_an_invalid_pattern_names_the_theme_and_field(tmp_path):
@@ -64,66 +75,39 @@ def test_a_codebook_with_an_invalid_pattern_names_the_theme_and_field(tmp_path):
                         "    terms: [社区]\n    patterns: ['免费(用户']\n", encoding="utf-8")
     result = cli("build", "--codebook", str(codebook), "--output", str(tmp_path / "out"))
     assert_one_line_error(result, "theme 'PLG'", "field 'patterns'", "invalid regex")
-    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
-
-
-def test_a_bad_notebook_parameter_names_the_notebook_and_cell(tmp_path):
-    with pytest.raises(NotebookFailed) as failure:
-        run_notebooks({"themes": ["NOPE"], "output_dir": str(tmp_path / "figures")},
-                      only=["02_themes_across_guests"], output_dir=tmp_path, html=False, quiet=True)
-    message = str(failure.value)
-    assert "02_themes_across_guests.ipynb" in message and "cell" in message and "unknown theme 'NOPE'" in message
+    assert not (tmp_path / "out" / "data" / "processed").exists()
 
 
 def test_a_build_killed_midway_leaves_the_previous_outputs_intact(previous, tmp_path):
-    out = tmp_path / "out"
-    out.mkdir()
-    for name, data in snapshot(previous).items():
-        (out / name).write_bytes(data)
-    before = snapshot(out)
-    process = subprocess.Popen([sys.executable, "-m", "analysis", "build", "--force", "-q", "--output", str(out)],
+    root = copy_root(previous, tmp_path / "root")
+    before = snapshot(root)
+    process = subprocess.Popen([sys.executable, "-m", "analysis", "build", "--force", "-q", "--output", str(root)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1.0)  # importing and parsing: well before the outputs are replaced
+    time.sleep(1.5)  # importing and parsing: well before the swap
     process.send_signal(signal.SIGKILL)
     process.wait()
-    assert snapshot(out) == before
-    assert cli("build", "--output", str(out), "-q").returncode == 0
+    assert snapshot(root) == before
+    assert cli("build", "--output", str(root), "-q").returncode == 0
+    assert not list(root.glob(".run-staging-*"))
 
 
-def test_a_build_interrupted_while_replacing_files_recovers_on_the_next_run(previous, tmp_path, monkeypatch):
-    out = tmp_path / "out"
-    out.mkdir()
-    for name, data in snapshot(previous).items():
-        (out / name).write_bytes(data)
-    calls = {"n": 0}
-    real_replace = os.replace
+def test_a_build_interrupted_while_swapping_recovers_on_the_next_run(previous, tmp_path, monkeypatch):
+    root = copy_root(previous, tmp_path / "root")
+    real_rename = os.rename
 
-    def dying_replace(src, dst):
-        if Path(dst).parent == out:  # a rename into the output folder, not a write into staging
-            calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt  # as if the user pressed Ctrl-C between two renames
-        return real_replace(src, dst)
+    def dying_rename(src, dst):
+        if Path(dst).name == "previous":  # the old folder moved aside: die before the new one moves in
+            real_rename(src, dst)
+            raise KeyboardInterrupt
+        return real_rename(src, dst)
 
-    monkeypatch.setattr(pipeline.os, "replace", dying_replace)
+    monkeypatch.setattr(runfolder.os, "rename", dying_rename)
     with pytest.raises(KeyboardInterrupt):
-        build(output_dir=out, quiet=True, force=True)
+        build(BuildConfig(root=root), quiet=True, force=True)
     monkeypatch.undo()
-    assert not (out / BUILD_MANIFEST).exists()  # so the next run cannot take it as up to date
-    assert not list(out.glob(".staging-*"))
-    for csv in out.glob("*.csv"):
-        pd.read_csv(csv)  # every file is whole, old or new
-    result = build(output_dir=out, quiet=True)
-    assert result.written and (out / BUILD_MANIFEST).exists()
-    assert snapshot(out) == snapshot(previous)
-
-
-def test_stale_staging_folders_of_killed_runs_are_swept(previous, tmp_path):
-    out = tmp_path / "out"
-    (out / ".staging-dead").mkdir(parents=True)
-    (out / ".staging-dead" / "segments.csv").write_text("half", encoding="utf-8")
-    build(output_dir=out, quiet=True)
-    assert not list(out.glob(".staging-*"))
+    result = build(BuildConfig(root=root), quiet=True)
+    assert not result.written  # the previous tables were put back, and they are current
+    assert snapshot(root) == snapshot(previous)
 
 
 def _read_only_folder(tmp_path: Path) -> Path:
@@ -144,7 +128,7 @@ def test_a_read_only_output_folder_is_refused_clearly(tmp_path):
     result = cli("build", "--output", str(folder), "-q")
     assert_one_line_error(result, str(folder), "not writable")
     with pytest.raises(InputError, match="not writable"):
-        build(output_dir=folder, quiet=True, force=True)
+        build(BuildConfig(root=folder), quiet=True, force=True)
 
 
 def test_an_output_path_that_is_a_file_is_refused(tmp_path):
@@ -161,5 +145,7 @@ def test_a_zero_byte_chapter_in_a_folder_is_refused(tmp_path):
 
 
 def test_a_warm_build_does_nothing_and_says_so(previous):
+    before = snapshot(previous)
     result = cli("build", "--output", str(previous))
-    assert result.returncode == 0 and "up to date" in result.stderr
+    assert result.returncode == 0 and "up to date" in result.stdout + result.stderr
+    assert snapshot(previous) == before

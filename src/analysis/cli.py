@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
 from .errors import AnalysisError
-from .paths import DEFAULT_CORPUS, PROCESSED_DIR, PROJECT_ROOT
+from .params import BUILD_PARAMS, DISPLAY_PARAMS
+from .paths import DEFAULT_CORPUS, PROJECT_ROOT
+from .runner import DEFAULT_TIMEOUT
+
+
+def add_build_options(sub: argparse.ArgumentParser) -> None:
+    """Input, output root and every build parameter of the spec (``--seed``, ``--top-k``, …)."""
+    sub.add_argument("--input", "-i", type=Path, default=DEFAULT_CORPUS,
+                     help="a Markdown chapter or a folder of chapters (default: the embedded corpus)")
+    sub.add_argument("--output", "-o", type=Path, default=PROJECT_ROOT,
+                     help="the run's root: ROOT/data/processed, ROOT/figures, ROOT/notebooks/executed "
+                          "(default: the repository)")
+    for param in BUILD_PARAMS:
+        kind = int if isinstance(param.default, int) else str
+        sub.add_argument(param.option, dest=param.name, type=kind, default=None,
+                         help=f"{param.help} (default: {param.default if param.default is not None else 'see text'})")
+    sub.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
+    sub.add_argument("--quiet", "-q", action="store_true", help="no progress messages")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -18,49 +34,39 @@ def _parser() -> argparse.ArgumentParser:
         description="Text analysis of the 商业化篇 chapter of the 2024 China Open Source Annual Report.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
-    def add_build_options(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--input", "-i", type=Path, default=DEFAULT_CORPUS,
-                         help="a Markdown chapter or a folder of chapters (default: the embedded corpus)")
-        sub.add_argument("--output", "-o", type=Path, default=PROCESSED_DIR,
-                         help="folder for the processed tables (default: data/processed)")
-        sub.add_argument("--lexicons", type=Path, default=None,
-                         help="folder with userdict.txt, stopwords.txt, synonyms.tsv (default: the package's)")
-        sub.add_argument("--codebook", type=Path, default=None,
-                         help="theme codebook YAML (default: the package's lexicons/codebook.yaml)")
-        sub.add_argument("--workers", type=int, default=1,
-                         help="processes for tokenisation (default 1; 0 = one per core)")
-        sub.add_argument("--force", action="store_true", help="rebuild even when the inputs are unchanged")
-        sub.add_argument("--quiet", "-q", action="store_true", help="no progress messages")
-
-    build = commands.add_parser("build", help="parse, tokenise and analyse the corpus into data/processed/")
+    build = commands.add_parser("build", help="parse, tokenise and analyse the corpus into ROOT/data/processed/")
     add_build_options(build)
 
     report = commands.add_parser(
         "report", help="the main job: build the tables, execute every notebook, export figures")
     add_build_options(report)
+    display = ", ".join(p.name for p in DISPLAY_PARAMS)
     report.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
-                        help="notebook parameter passed through to papermill (repeatable), e.g. -p lang en")
+                        help=f"display parameter for the notebooks (repeatable), e.g. -p lang en; one of: {display}")
     report.add_argument("--notebook", action="append", metavar="NAME",
                         help="run only this notebook (repeatable), e.g. --notebook 02_themes_across_guests")
     report.add_argument("--jobs", "-j", type=int, default=None,
                         help="notebooks executed in parallel (default: one per core)")
+    report.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT,
+                        help=f"seconds a notebook cell may run before the run fails (default {DEFAULT_TIMEOUT})")
     report.add_argument("--no-html", action="store_true", help="skip the HTML export of executed notebooks")
 
-    kwic = commands.add_parser("kwic", help="print a term or theme in context, from the embedded corpus")
+    kwic = commands.add_parser("kwic", help="print a term or theme in context")
     kwic.add_argument("query", help="a codebook theme id (e.g. GLOBAL) or any term (e.g. 白嫖)")
-    kwic.add_argument("--guest", action="append", help="only this guest (repeatable)")
+    kwic.add_argument("--guest", action="append", help="only this guest (repeatable; Chinese or English name)")
     kwic.add_argument("--width", type=int, default=25, help="characters of context each side")
-    kwic.add_argument("--input", "-i", type=Path, default=DEFAULT_CORPUS)
+    kwic.add_argument("--root", type=Path, default=PROJECT_ROOT, help="the run's root (default: the repository)")
     return parser
 
 
 def _config(args):
     from .pipeline import BuildConfig
 
-    workers = args.workers if args.workers > 0 else (os.cpu_count() or 1)
-    return BuildConfig(input_path=args.input, output_dir=args.output, lexicon_dir=args.lexicons,
-                       codebook=args.codebook, workers=workers)
+    parameters = {p.name: getattr(args, p.name) for p in BUILD_PARAMS if getattr(args, p.name) is not None}
+    for name in ("codebook", "lexicons", "gold"):
+        if name in parameters:
+            parameters[name] = str(Path(parameters[name]).resolve())
+    return BuildConfig(input_path=args.input, root=args.output, parameters=parameters)
 
 
 def _relative(path: Path) -> str:
@@ -71,59 +77,25 @@ def _relative(path: Path) -> str:
 
 
 def _report(args) -> int:
-    from .figures import setup_style, write_manifest
-    from .paths import FIGURES_DIR
-    from .pipeline import build
-    from .runner import EXECUTED_DIR, figures_written, parse_parameters, run_notebooks, source_notebooks
+    from .runner import parse_parameters, report
 
     started = time.perf_counter()
-    config = _config(args)
-    parameters = parse_parameters(args.parameter)
-    _check_parameters(parameters, source_notebooks(only=args.notebook))
-    if args.input != DEFAULT_CORPUS:
-        parameters.setdefault("corpus", str(args.input.resolve()))
-    if args.codebook:
-        parameters.setdefault("codebook", str(args.codebook.resolve()))
-    result = build(config, quiet=args.quiet, force=args.force)
-    from .study import open_study
-
-    open_study(corpus=config.input_path, codebook=config.codebook).check_parameters(parameters)
-    setup_style()
-    figures_dir = Path(parameters.get("output_dir") or FIGURES_DIR)
-    figures_dir = figures_dir if figures_dir.is_absolute() else PROJECT_ROOT / figures_dir
-    from .io import ensure_writable_dir
-
-    ensure_writable_dir(figures_dir)
-    runs = run_notebooks(parameters, only=args.notebook, workers=args.jobs, html=not args.no_html, quiet=args.quiet,
-                         tables_fingerprint=None if args.force else config.fingerprint(), figures_dir=figures_dir)
-    manifest = write_manifest(figures_dir)
-    print(f"tables ({_relative(config.output_dir)}): {len(result.written) or 'up to date'}")
-    for path in result.written:
+    result = report(_config(args), parse_parameters(args.parameter), only=args.notebook, jobs=args.jobs,
+                    html=not args.no_html, quiet=args.quiet, force=args.force, timeout=args.timeout)
+    root = _relative(result.root)
+    if result.up_to_date:
+        print(f"{root}: report up to date (tables, notebooks and figures unchanged)")
+    print(f"tables: {len(result.tables_written) or 'up to date'}")
+    for path in result.tables_written:
         print(f"  {_relative(path)}")
-    print(f"notebooks ({_relative(EXECUTED_DIR)}):")
-    for run in runs:
-        took = f"{run.seconds:.1f} s" if run.seconds else "up to date"
-        print(f"  {_relative(run.output)}" + (f"  {_relative(run.html)}" if run.html else "") + f"  ({took})")
-    figures = figures_written(figures_dir)
-    print(f"figures ({_relative(figures_dir)}): {len(figures)} files, manifest {_relative(manifest)}")
-    for path in figures:
-        print(f"  {_relative(path)}")
+    print("notebooks:")
+    for run in result.notebooks:
+        took = "up to date" if run.fresh else f"{run.seconds:.1f} s"
+        print(f"  {_relative(result.root / 'notebooks' / 'executed' / run.notebook.name)}  ({took})")
+    figures = result.figure_files()
+    print(f"figures: {len(figures)} files, manifest {_relative(result.root / 'figures' / 'manifest.csv')}")
     print(f"done in {time.perf_counter() - started:.1f} s")
     return 0
-
-
-def _check_parameters(parameters: dict, notebooks) -> None:
-    from .errors import ParameterError
-    from .runner import _known_parameters
-
-    known = set().union(*(_known_parameters(nb) for nb in notebooks)) if notebooks else set()
-    for name in parameters:
-        if name not in known:
-            raise ParameterError(f"unknown notebook parameter {name!r}; valid: {', '.join(sorted(known))}")
-    lang = parameters.get("lang", "zh")
-    from .figures import check_lang
-
-    check_lang(lang)
 
 
 def _kwic(args) -> int:
@@ -132,8 +104,12 @@ def _kwic(args) -> int:
     from .explorer import explore
     from .study import open_study
 
-    study = open_study(corpus=args.input)
-    is_theme = args.query in {t.id for t in study.themes}
+    from .pipeline import BuildConfig, build
+
+    if args.root.resolve() == PROJECT_ROOT and not (PROJECT_ROOT / "data" / "processed" / "build_manifest.json").exists():
+        build(BuildConfig(), quiet=True)  # a fresh clone has no tables yet
+    study = open_study(args.root)
+    is_theme = args.query in study.themes
     counts, lines = explore(study, theme=args.query if is_theme else "", term="" if is_theme else args.query,
                             guests=args.guest, width=args.width)
     with pd.option_context("display.max_rows", None, "display.max_colwidth", 100, "display.width", 200):
@@ -151,8 +127,10 @@ def main(argv: list[str] | None = None) -> int:
             from .pipeline import build
 
             result = build(_config(args), quiet=args.quiet, force=args.force)
+            if not result.written:
+                print(f"{_relative(result.output_dir)}: up to date")
             for path in result.written:
-                print(path)
+                print(_relative(path))
             return 0
         if args.command == "report":
             return _report(args)

@@ -47,7 +47,8 @@ def explorer_widget(study, theme: str = "", term: str = "", guests: list[str] | 
         print("ipywidgets is not installed: use explore() directly")
         return None
 
-    theme_box = widgets.Dropdown(options=[("(term search)", "")] + [(f"{t.id} · {t.label_zh}", t.id) for t in study.themes],
+    names = study.theme_names()
+    theme_box = widgets.Dropdown(options=[("(term search)", "")] + [(f"{t} · {names[t]}", t) for t in study.themes],
                                  value=theme or "", description="theme")
     term_box = widgets.Text(value=term, description="term", placeholder="any word, e.g. 白嫖")
     guest_box = widgets.SelectMultiple(options=study.guests, value=tuple(guests or study.guests), description="guests")

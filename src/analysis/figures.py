@@ -17,20 +17,18 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-import matplotlib
+# No backend is chosen here: a notebook keeps its inline backend (charts show where they are
+# drawn) and a headless process gets matplotlib's own fallback (Agg).
+import matplotlib.pyplot as plt
+import yaml
+from matplotlib import font_manager
 
-matplotlib.use("Agg", force=False)
-import matplotlib.pyplot as plt  # noqa: E402
-import yaml  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-
-from .errors import ParameterError  # noqa: E402
-from .io import atomic_path  # noqa: E402
+from .io import atomic_path
+from .params import LANGS, problem
 
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 FONT_NAME = "Noto Sans CJK SC"
 FORMATS = ("png", "svg", "pdf")
-LANGS = ("zh", "en")
 #: Okabe–Ito, for guests beyond the guest table (other chapters' sections)
 FALLBACK_COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 
@@ -79,7 +77,7 @@ def _figure_text() -> dict:
 
 def check_lang(lang: str) -> str:
     if lang not in LANGS:
-        raise ParameterError(f"unknown label language {lang!r}; valid: {', '.join(LANGS)}")
+        raise problem("lang", f"unknown label language {lang!r}; valid: {', '.join(LANGS)}")
     return lang
 
 
@@ -144,9 +142,8 @@ class MissingGlyphError(RuntimeError):
     pass
 
 
-def save_figure(fig, name: str, out_dir: Path | str, *, title: str, caption: str, source: str,
-                parameters: dict | None = None, formats=FORMATS, dpi: int = 300) -> list[Path]:
-    """Save ``fig`` as ``name.{png,svg,pdf}`` atomically and record it in the manifest.
+def save_figure(fig, name: str, out_dir: Path | str, formats=FORMATS, dpi: int = 300) -> list[Path]:
+    """Save ``fig`` as ``name.{png,svg,pdf}`` atomically; return the files.
 
     Files carry no timestamps, so the same figure gives the same bytes. A missing glyph
     (a character the font cannot draw) is an error here rather than a box in the report.
@@ -166,41 +163,29 @@ def save_figure(fig, name: str, out_dir: Path | str, *, title: str, caption: str
                 written.append(target)
         except UserWarning as warning:
             raise MissingGlyphError(f"figure {name}: {warning}") from None
-    record_in_manifest(out_dir, {
-        "name": name, "files": [p.name for p in written], "title": title, "caption": caption,
-        "source_table": source, "parameters": parameters or {},
-    })
     return written
 
 
-MANIFEST_PARTS = "manifest.d"
+#: the key under which a notebook's caption output carries its figure record (the runner
+#: collects the figure manifest from the executed notebooks, so parallel kernels never share
+#: a file)
+FIGURE_METADATA = "analysis/figure"
+MANIFEST_COLUMNS = ["file", "notebook", "title", "caption", "source_table", "parameters"]
 
 
-def record_in_manifest(out_dir: Path, entry: dict) -> None:
-    """One JSON file per figure, so notebooks running in parallel never write the same file."""
-    target = Path(out_dir) / MANIFEST_PARTS / f"{entry['name']}.json"
-    with atomic_path(target) as tmp:
-        tmp.write_text(json.dumps(entry, ensure_ascii=False, indent=1, sort_keys=True, default=str), encoding="utf-8")
-
-
-def collect_manifest(out_dir: Path | str) -> list[dict]:
-    parts = sorted((Path(out_dir) / MANIFEST_PARTS).glob("*.json"))
-    return [json.loads(p.read_text(encoding="utf-8")) for p in parts]
-
-
-def write_manifest(out_dir: Path | str) -> Path:
-    """Merge the per-figure records into ``figures/manifest.csv`` (and ``manifest.json``)."""
+def write_figure_manifest(out_dir: Path | str, records: list[dict]) -> Path:
+    """``figures/manifest.csv`` (one row per file) and ``manifest.json`` (one entry per figure)."""
     out_dir = Path(out_dir)
-    entries = collect_manifest(out_dir)
+    records = sorted(records, key=lambda r: r["name"])
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["file", "title", "caption", "source_table", "parameters"])
-    for entry in entries:
+    writer.writerow(MANIFEST_COLUMNS)
+    for entry in records:
         for file in entry["files"]:
-            writer.writerow([file, entry["title"], entry["caption"], entry["source_table"],
+            writer.writerow([file, entry["notebook"], entry["title"], entry["caption"], entry["source_table"],
                              json.dumps(entry["parameters"], ensure_ascii=False, sort_keys=True)])
     with atomic_path(out_dir / "manifest.csv") as tmp:
         tmp.write_text(buffer.getvalue(), encoding="utf-8")
     with atomic_path(out_dir / "manifest.json") as tmp:
-        tmp.write_text(json.dumps(entries, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
+        tmp.write_text(json.dumps(records, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return out_dir / "manifest.csv"

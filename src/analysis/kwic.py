@@ -65,9 +65,8 @@ def kwic(segments: pd.DataFrame, term: str, width: int = 25, roles=("answer",), 
     return pd.DataFrame(rows, columns=KWIC_COLUMNS)
 
 
-def evidence_for(tables: dict, guests: list[str], themes: list[str], per_cell: int = 3) -> pd.DataFrame:
-    """The first ``per_cell`` concordance lines per guest and theme, for reading next to a chart."""
-    lines = tables["kwic"]
+def evidence_for(lines: pd.DataFrame, guests: list[str], themes: list[str], per_cell: int = 3) -> pd.DataFrame:
+    """The first ``per_cell`` concordance lines (of the kwic table) per guest and theme, for reading next to a chart."""
     lines = lines[lines["guest"].isin(guests) & lines["theme"].isin(themes)]
     lines = lines.drop_duplicates(["theme", "segment_id"])  # one line per paragraph: paragraphs are what is counted
     order = {g: i for i, g in enumerate(guests)}

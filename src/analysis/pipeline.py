@@ -1,18 +1,21 @@
-"""The build: raw chapters → every table in ``data/processed/``.
+"""The build: raw chapters → every table in ``ROOT/data/processed/``.
 
-Each table is computed in memory, written to a staging folder inside the output folder,
-and only when all of them are written are they moved into place, so an interrupted or
-failed build leaves the previous outputs untouched.
+The build owns the tables: every parameter that changes one is a build option (see
+:mod:`analysis.params`) recorded in ``build_manifest.json``. The tables are up to date when
+the inputs (chapters, lexicons, codebook, labels), the analysis-stage code and the build
+parameters are unchanged — one key, :meth:`BuildConfig.key`. Chart code is not part of it:
+editing a colour reruns notebooks, not the build.
+
+Every table is published as Parquet (what notebooks read) and, except ``tokens``, as CSV
+(what people read). Schema of ``build_manifest.json``: ``key``, ``input``, ``inputs``
+(file → SHA-256), ``parameters`` (every build parameter), ``files`` (file → SHA-256).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,64 +26,107 @@ import pandas as pd
 from .checksums import verify_checksums
 from .corpus import default_embedded_questions_path, load_corpus
 from .cooccurrence import cooccurrence_edges, theme_cooccurrence
-from .io import chapter_files, ensure_writable_dir, sha256_of, write_csv, write_parquet, write_text
+from .io import chapter_files, sha256_of, write_csv, write_parquet
 from .keyness import keyness, tfidf_terms
 from .kwic import kwic_for_hits
 from .lexicon import LEXICON_FILES, default_lexicon_dir, load_lexicon
-from .paths import DEFAULT_CORPUS, LABELS_DIR, PROCESSED_DIR, PROJECT_ROOT
-from .stats import DEFAULT_RESAMPLES, DEFAULT_SEED, theme_balance, theme_by_guest
+from .params import build_defaults, check_build
+from .paths import DEFAULT_CORPUS, LABELS_DIR, PROJECT_ROOT
+from .runfolder import EXECUTED, FIGURES, PROCESSED, RunFolder, file_digest, files_intact, read_json, write_json
+from .stats import theme_balance, theme_by_guest
 from .summary import corpus_summary
-from .themes import codebook_table, find_theme_hits, load_codebook, theme_indicator
+from .themes import codebook_table, default_codebook_path, find_theme_hits, load_codebook, theme_indicator
 from .tokenizer import Tokenizer, tokenize_segments
-from .validation import evaluate_tagger, gold_applies, load_gold
+from .validation import disagreements, evaluate_tagger, gold_applies, load_gold
 
 DEFAULT_GOLD = LABELS_DIR / "theme_gold.csv"
-CACHE_DIR = PROJECT_ROOT / ".cache" / "tables"
 BUILD_MANIFEST = "build_manifest.json"
+PACKAGE_DIR = Path(__file__).parent
+#: modules that draw, save, run or parse the command line: they never change a table, so
+#: editing them reruns notebooks but not the build (every other module is analysis stage)
+PRESENTATION_MODULES = frozenset({
+    "__init__.py", "__main__.py", "charts.py", "cli.py", "explorer.py", "figures.py", "params.py",
+    "runfolder.py", "runner.py", "study.py",
+})
+#: packaged data read only by the presentation layer
+PRESENTATION_DATA = ("lexicons/figure_text.yaml", "lexicons/guests.csv")
+
+
+def code_files(kind: str, package_dir: Path = PACKAGE_DIR) -> list[Path]:
+    """The package's own files of one layer: ``stage`` (analysis) or ``presentation``."""
+    modules = sorted(package_dir.glob("*.py"))
+    if kind == "stage":
+        return [p for p in modules if p.name not in PRESENTATION_MODULES]
+    return [p for p in modules if p.name in PRESENTATION_MODULES] + [package_dir / d for d in PRESENTATION_DATA]
+
+
+def digest_of(files: list[Path], *extra: str) -> str:
+    """A content hash of files (by name and bytes) and extra strings."""
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(file.name.encode() + b"\0")
+        digest.update(sha256_of(file).encode() if file.exists() else b"missing")
+    for item in extra:
+        digest.update(item.encode() + b"\0")
+    return digest.hexdigest()[:20]
 
 
 @dataclass
 class BuildConfig:
-    """Everything a build depends on besides the code (also the cache key, see issue on caching)."""
+    """Where the build reads and writes, and every build parameter (see :mod:`analysis.params`)."""
 
     input_path: Path = DEFAULT_CORPUS
-    output_dir: Path = PROCESSED_DIR
-    lexicon_dir: Path | None = None
-    codebook: Path | None = None
-    gold: Path | None = DEFAULT_GOLD
-    top_k: int = 30
-    min_count: int = 3
-    resamples: int = DEFAULT_RESAMPLES
-    seed: int = DEFAULT_SEED
-    workers: int = 1
+    root: Path = PROJECT_ROOT
+    parameters: dict = field(default_factory=build_defaults)
 
-    def fingerprint(self) -> str:
-        """A content hash of everything the tables depend on: inputs, lexicons, codebook,
-        gold labels, parameters and the package's own code. Same fingerprint, same tables."""
-        from .themes import default_codebook_path
+    def __post_init__(self) -> None:
+        self.input_path = Path(self.input_path)
+        self.root = Path(self.root)
+        self.parameters = check_build({k: v for k, v in self.parameters.items() if v is not None})
 
-        digest = hashlib.sha256()
+    def __getattr__(self, name: str):
+        parameters = self.__dict__.get("parameters", {})
+        if name in parameters:
+            return parameters[name]
+        raise AttributeError(name)
+
+    @property
+    def processed_dir(self) -> Path:
+        return self.root / PROCESSED
+
+    @property
+    def gold_path(self) -> Path:
+        return Path(self.parameters["gold"]) if self.parameters["gold"] else DEFAULT_GOLD
+
+    def inputs(self) -> list[Path]:
+        """Every file the tables are computed from, besides the code."""
+        lexicons = Path(self.parameters["lexicons"]) if self.parameters["lexicons"] else default_lexicon_dir()
         files = list(chapter_files(self.input_path))
-        lexicon_dir = Path(self.lexicon_dir) if self.lexicon_dir else default_lexicon_dir()
-        files += [lexicon_dir / name for name in LEXICON_FILES]
-        files.append(Path(self.codebook) if self.codebook else default_codebook_path())
+        files += [lexicons / name for name in LEXICON_FILES]
+        files.append(Path(self.parameters["codebook"]) if self.parameters["codebook"] else default_codebook_path())
         files.append(default_embedded_questions_path())
-        if self.gold and Path(self.gold).exists():
-            files.append(Path(self.gold))
-        files += sorted(Path(__file__).parent.glob("*.py"))
-        for file in files:
-            digest.update(file.name.encode() + b"\0")
-            digest.update(sha256_of(file).encode() if file.exists() else b"missing")
-        params = {"top_k": self.top_k, "min_count": self.min_count, "resamples": self.resamples, "seed": self.seed}
-        digest.update(json.dumps(params, sort_keys=True).encode())
-        return digest.hexdigest()[:20]
+        if self.gold_path.exists():
+            files.append(self.gold_path)
+        return files
+
+    def key(self, package_dir: Path = PACKAGE_DIR) -> str:
+        """Same key, same tables: inputs, analysis-stage code and build parameters."""
+        return digest_of(self.inputs() + code_files("stage", package_dir),
+                         json.dumps(self.parameters, sort_keys=True, default=str))
+
+    def recorded_parameters(self) -> dict:
+        return {k: (str(v) if isinstance(v, Path) else v) for k, v in self.parameters.items()}
 
 
 @dataclass
 class BuildResult:
-    output_dir: Path
+    root: Path
     written: list[Path] = field(default_factory=list)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def output_dir(self) -> Path:
+        return self.root / PROCESSED
 
 
 def _say(message: str, quiet: bool) -> None:
@@ -89,15 +135,14 @@ def _say(message: str, quiet: bool) -> None:
 
 
 def build_corpus_tables(input_path: Path | str = DEFAULT_CORPUS, lexicon_dir: Path | str | None = None,
-                        say: Callable[[str], None] = lambda m: None, workers: int = 1) -> dict[str, pd.DataFrame]:
+                        say: Callable[[str], None] = lambda m: None) -> dict[str, pd.DataFrame]:
     """Compute the corpus-foundation tables (no writing): segments, tokens, corpus_summary."""
     files = chapter_files(input_path)
     verify_checksums(files)
     say(f"parsing {len(files)} chapter(s) from {input_path}")
     segments, _ = load_corpus(input_path)
     say(f"tokenising {len(segments)} segments")
-    tokenizer = Tokenizer(load_lexicon(lexicon_dir))
-    tokens = tokenize_segments(segments, tokenizer, workers=workers)
+    tokens = tokenize_segments(segments, Tokenizer(load_lexicon(lexicon_dir)))
     return {
         "segments": segments,
         "tokens": tokens,
@@ -121,9 +166,11 @@ def build_analysis_tables(segments: pd.DataFrame, tokens: pd.DataFrame, config: 
         "theme_cooccurrence": theme_cooccurrence(indicator),
         "kwic": kwic_for_hits(segments, hits),
     }
-    if config.gold and gold_applies(config.gold, segments):
-        gold = load_gold(config.gold, segments, [t.id for t in themes])
+    if gold_applies(config.gold_path, segments):
+        gold = load_gold(config.gold_path, segments, [t.id for t in themes])
         tables["tagger_validation"] = evaluate_tagger(indicator, gold)
+        tables["tagger_disagreements"] = disagreements({"segments": segments, "theme_hits": hits}, config.gold_path,
+                                                       [t.id for t in themes])
     say("scoring distinctive terms and co-occurrence")
     tables["tfidf_terms"] = tfidf_terms(segments, tokens, top_k=config.top_k)
     tables["keyness"] = keyness(segments, tokens, top_k=config.top_k, min_count=config.min_count)
@@ -131,139 +178,80 @@ def build_analysis_tables(segments: pd.DataFrame, tokens: pd.DataFrame, config: 
     return tables
 
 
-#: table name → (file names) it is written to
-OUTPUT_FILES = {
-    "segments": ("segments.csv", "segments.parquet"),
-    "tokens": ("tokens.parquet",),
-    "corpus_summary": ("corpus_summary.csv",),
-    "themes": ("themes.csv",),
-    "theme_hits": ("theme_hits.csv",),
-    "theme_by_guest": ("theme_by_guest.csv",),
-    "plg_slg_balance": ("plg_slg_balance.csv",),
-    "theme_cooccurrence": ("theme_cooccurrence.csv",),
-    "kwic": ("kwic.csv",),
-    "tagger_validation": ("tagger_validation.csv",),
-    "tfidf_terms": ("tfidf_terms.csv",),
-    "keyness": ("keyness.csv",),
-    "cooccurrence_edges": ("cooccurrence_edges.csv",),
-}
-
-
-STAGING_PREFIX = ".staging-"
-
-
-def publish(tables: dict[str, pd.DataFrame], output_dir: Path | str, files: dict[str, tuple[str, ...]]) -> list[Path]:
-    """Write tables into a staging folder, then move them all into ``output_dir``.
-
-    Every file is whole at every moment (it is renamed into place). The build manifest is
-    removed before the first rename and written after the last, so a run killed half-way
-    through the renames leaves no manifest and the next run rebuilds; staging folders of
-    killed runs are swept away.
-    """
-    output_dir = ensure_writable_dir(output_dir)
-    for stale in output_dir.glob(STAGING_PREFIX + "*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=output_dir))
-    try:
-        staged = []
-        for name, names in files.items():
-            if name not in tables:
-                continue
-            for file_name in names:
-                target = staging / file_name
-                if file_name.endswith(".parquet"):
-                    write_parquet(tables[name], target)
-                else:
-                    write_csv(tables[name], target)
-                staged.append(target)
-        (output_dir / BUILD_MANIFEST).unlink(missing_ok=True)
-        written = []
-        for target in staged:
-            final = output_dir / target.name
-            os.replace(target, final)
-            written.append(final)
-        return written
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _read_cache(folder: Path) -> dict[str, pd.DataFrame] | None:
-    if not (folder / "complete").exists():
-        return None
-    return {path.stem: pd.read_parquet(path) for path in sorted(folder.glob("*.parquet"))}
-
-
-def _write_cache(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
-    """Write the cache entry whole or not at all (staged, then renamed into place)."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-    try:
-        for name, table in tables.items():
-            write_parquet(table, staging / f"{name}.parquet")
-        (staging / "complete").write_text("", encoding="utf-8")
-        try:
-            os.replace(staging, folder)
-        except OSError:
-            pass  # another process wrote the same entry first: same fingerprint, same tables
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def compute_tables(config: BuildConfig | None = None, say: Callable[[str], None] = lambda m: None,
-                   use_cache: bool = True) -> dict[str, pd.DataFrame]:
-    """Every table for ``config``, from the cache when nothing it depends on has changed."""
+def compute_tables(config: BuildConfig | None = None, say: Callable[[str], None] = lambda m: None) -> dict[str, pd.DataFrame]:
+    """Every table for ``config``, computed in memory (nothing is written)."""
     config = config or BuildConfig()
-    fingerprint = config.fingerprint()
-    folder = CACHE_DIR / fingerprint
-    if use_cache:
-        cached = _read_cache(folder)
-        if cached is not None:
-            say(f"inputs unchanged (fingerprint {fingerprint}): reusing cached tables")
-            return cached
-    tables = build_corpus_tables(config.input_path, config.lexicon_dir, say, workers=config.workers)
+    tables = build_corpus_tables(config.input_path, config.lexicons, say)
     tables.update(build_analysis_tables(tables["segments"], tables["tokens"], config, say))
-    if use_cache:
-        try:
-            _write_cache(folder, tables)
-        except OSError as err:
-            say(f"note: could not write the cache ({err}); continuing without it")
     return tables
 
 
-def _up_to_date(output_dir: Path, fingerprint: str) -> bool:
-    manifest = output_dir / BUILD_MANIFEST
-    if not manifest.exists():
-        return False
-    try:
-        recorded = json.loads(manifest.read_text(encoding="utf-8"))
-    except ValueError:
-        return False
-    return recorded.get("fingerprint") == fingerprint and all((output_dir / f).exists() for f in recorded.get("files", []))
+def table_files(name: str) -> tuple[str, ...]:
+    """Parquet for every table (what notebooks read), CSV for people except the tokens table."""
+    return (f"{name}.parquet",) if name == "tokens" else (f"{name}.parquet", f"{name}.csv")
 
 
-def build(config: BuildConfig | None = None, quiet: bool = False, force: bool = False, **overrides) -> BuildResult:
-    """Build and write every table into ``config.output_dir``; return what was written.
+def write_tables(tables: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
+    written = []
+    for name, table in tables.items():
+        for file_name in table_files(name):
+            writer = write_parquet if file_name.endswith(".parquet") else write_csv
+            written.append(writer(table, folder / file_name))
+    return written
 
-    ``overrides`` set fields of :class:`BuildConfig` (``build(output_dir=tmp)``). When the
-    output folder already holds the tables of the same fingerprint, nothing is rewritten.
+
+def build_manifest(config: BuildConfig, written: list[Path]) -> dict:
+    def shown(path: Path) -> str:
+        return str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)
+
+    return {
+        "key": config.key(),
+        "input": shown(config.input_path.resolve()),
+        "inputs": {shown(p.resolve()): sha256_of(p) for p in config.inputs()},
+        "parameters": config.recorded_parameters(),
+        "files": {p.name: file_digest(p) for p in sorted(written)},
+    }
+
+
+def tables_current(processed_dir: Path, key: str) -> bool:
+    """The published tables were built with this key and are all still as written."""
+    manifest = read_json(processed_dir / BUILD_MANIFEST)
+    return manifest.get("key") == key and files_intact(processed_dir, manifest.get("files", {}))
+
+
+def stage_tables(run: RunFolder, config: BuildConfig, force: bool, say) -> list[Path]:
+    """Fill the run's staged ``data/processed``: carried over when current, else computed.
+
+    Returns the files written (empty when the previous tables were still current).
+    """
+    final = run.final(PROCESSED)
+    key = config.key()
+    if not force and tables_current(final, key):
+        say(f"tables up to date (key {key})")
+        run.carry_over(PROCESSED, [*read_json(final / BUILD_MANIFEST)["files"], BUILD_MANIFEST])
+        return []
+    tables = compute_tables(config, say)
+    folder = run.staged(PROCESSED)
+    written = write_tables(tables, folder)
+    write_json(build_manifest(config, written), folder / BUILD_MANIFEST)
+    return written
+
+
+def build(config: BuildConfig | None = None, quiet: bool = False, force: bool = False) -> BuildResult:
+    """Build the tables into ``config.root``/data/processed; return what was written.
+
+    New tables make the root's figures and executed notebooks stale: they are cleared in
+    the same swap (``make report`` draws them again), so a root never pairs tables of one
+    run with figures of another.
     """
     config = config or BuildConfig()
-    for key, value in overrides.items():
-        if not hasattr(config, key):
-            raise TypeError(f"unknown build option {key!r}")
-        setattr(config, key, value)
     started = time.perf_counter()
     say = lambda m: _say(m, quiet)  # noqa: E731
-    output_dir = Path(config.output_dir)
-    fingerprint = config.fingerprint()
-    if not force and _up_to_date(output_dir, fingerprint):
-        say(f"{output_dir}: up to date (fingerprint {fingerprint}), nothing to do")
-        return BuildResult(output_dir, [], {})
-    tables = compute_tables(config, say, use_cache=not force)
-    written = publish(tables, output_dir, OUTPUT_FILES)
-    manifest = {"fingerprint": fingerprint, "files": sorted(p.name for p in written),
-                "input": str(config.input_path), "parameters": {"top_k": config.top_k, "min_count": config.min_count,
-                                                                "resamples": config.resamples, "seed": config.seed}}
-    write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n", output_dir / BUILD_MANIFEST)
-    say(f"wrote {len(written)} tables to {output_dir} in {time.perf_counter() - started:.1f} s")
-    return BuildResult(output_dir, written, tables)
+    with RunFolder(config.root) as run:
+        written = stage_tables(run, config, force, say)
+        if not written:
+            return BuildResult(config.root)
+        run.commit((PROCESSED, FIGURES, EXECUTED))
+    final = [config.processed_dir / p.name for p in written]
+    say(f"wrote {len(final)} table files to {config.processed_dir} in {time.perf_counter() - started:.1f} s")
+    return BuildResult(config.root, final)

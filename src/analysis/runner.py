@@ -1,26 +1,38 @@
 """``python -m analysis report``: build the tables, then execute every notebook with papermill.
 
-Notebooks read the tables (from the cache the build just filled), so once the build is done
-they are independent of one another and run in parallel, one kernel per core. Each
-executed notebook is saved under ``notebooks/executed/`` with an HTML copy for readers
-without Jupyter; the figures go to ``figures/``.
+The run happens in a run folder (:mod:`analysis.runfolder`): tables, figures and executed
+notebooks are staged under the root and swapped in together at the end, so a failed run
+leaves the previous report as it was. Notebooks read the staged tables, take display
+parameters only, and run in parallel, one kernel per core.
+
+Freshness: a notebook is up to date when its tables (the build key), its source, the
+plotting code and its display parameters are unchanged and its outputs are still the ones
+this runner wrote (checked by SHA-256). Then its outputs are carried over, not re-run.
+Schema of ``notebooks/executed/run_manifest.json``: ``tables_key`` and, per notebook,
+``key``, ``display`` (the parameters it was run with), ``files`` (executed notebook and
+HTML → SHA-256), ``figures`` (its figure records, as in ``figures/manifest.json``).
 """
 
 from __future__ import annotations
 
 import concurrent.futures as futures
-import hashlib
 import json
 import os
+import re
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import AnalysisError, ParameterError
-from .paths import FIGURES_DIR, NOTEBOOKS_DIR, PROJECT_ROOT
+from .params import check_display
+from .paths import NOTEBOOKS_DIR, PROJECT_ROOT
+from .runfolder import EXECUTED, FIGURES, PROCESSED, RunFolder, file_digest, files_intact, read_json, write_json
 
-EXECUTED_DIR = NOTEBOOKS_DIR / "executed"
+RUN_MANIFEST = "run_manifest.json"
+#: parameters the runner itself sets in every notebook (where to read, where to save)
+LOCATION_PARAMETERS = ("root", "save_to")
+DEFAULT_TIMEOUT = 600
 
 
 class NotebookFailed(AnalysisError):
@@ -30,9 +42,18 @@ class NotebookFailed(AnalysisError):
 @dataclass
 class NotebookRun:
     notebook: Path
-    output: Path
-    html: Path | None
-    seconds: float
+    key: str
+    display: dict
+    files: dict = field(default_factory=dict)  # executed notebook / HTML name → SHA-256
+    figures: list = field(default_factory=list)  # figure records (see figures.write_figure_manifest)
+    seconds: float = 0.0
+    fresh: bool = False
+
+    def as_entry(self) -> dict:
+        return {"key": self.key, "display": self.display, "files": self.files, "figures": self.figures}
+
+    def figure_files(self) -> dict[str, str]:
+        return {name: digest for record in self.figures for name, digest in record.get("digests", {}).items()}
 
 
 def source_notebooks(folder: Path = NOTEBOOKS_DIR, only: list[str] | None = None) -> list[Path]:
@@ -68,7 +89,8 @@ def _failure_message(notebook: Path, error: Exception) -> str:
     return f"{notebook.name}: failed{where}: {ename}: {str(evalue).strip().splitlines()[-1] if str(evalue).strip() else ''}"
 
 
-def _known_parameters(notebook: Path) -> set[str]:
+def notebook_parameters(notebook: Path) -> set[str]:
+    """The names in a notebook's ``parameters`` cell."""
     import papermill
 
     try:
@@ -77,110 +99,217 @@ def _known_parameters(notebook: Path) -> set[str]:
         raise NotebookFailed(f"{notebook}: cannot read its parameters ({type(err).__name__}: {err})") from None
 
 
-def execute_notebook(notebook: Path, parameters: dict, output_dir: Path = EXECUTED_DIR, html: bool = True) -> NotebookRun:
+def display_for(notebooks: list[Path], display: dict) -> dict[Path, dict]:
+    """Each notebook's share of the display parameters; one no notebook takes is an error."""
+    display = check_display(display)
+    declared = {nb: notebook_parameters(nb) for nb in notebooks}
+    taken = set().union(*declared.values()) if declared else set()
+    for name in display:
+        if name not in taken:
+            raise ParameterError(f"parameter {name}: no notebook of this run takes it")
+    return {nb: {k: v for k, v in display.items() if k in declared[nb]} for nb in notebooks}
+
+
+def notebook_key(notebook: Path, tables_key: str, display: dict) -> str:
+    """What an executed notebook depends on: its tables, its source, the plotting code, its display parameters."""
+    from .pipeline import code_files, digest_of
+
+    return digest_of([notebook, *code_files("presentation")], tables_key,
+                     json.dumps(display, sort_keys=True, default=str))
+
+
+def _timed_out_cell(notebook: Path, message: str) -> str:
+    """Which cell timed out: nbclient's message quotes the start of the cell's source."""
+    import nbformat
+
+    preview = message.split("-------------------\n")
+    source = preview[1].strip() if len(preview) > 2 else ""
+    if not source:
+        return ""
+    for index, cell in enumerate(nbformat.read(str(notebook), as_version=4).cells):
+        if cell.cell_type == "code" and cell.source.strip().startswith(source[:200]):
+            return f" in cell {index + 1} ({source.splitlines()[0][:60]})"
+    return f" in the cell starting {source.splitlines()[0][:60]!r}"
+
+
+def execute_notebook(notebook: Path, parameters: dict, output_dir: Path, timeout: int = DEFAULT_TIMEOUT,
+                     kernel_cwd: Path = PROJECT_ROOT) -> Path:
+    """Run one notebook with papermill into ``output_dir``; a failure names the notebook and cell."""
     import papermill
 
-    started = time.perf_counter()
     output_dir.mkdir(parents=True, exist_ok=True)
     output = output_dir / notebook.name
-    _key_file(output_dir, notebook).unlink(missing_ok=True)  # until this run succeeds
-    accepted = {k: v for k, v in parameters.items() if k in _known_parameters(notebook)}
     tmp = output.with_name(f".{output.name}.tmp.ipynb")
     try:
         papermill.execute_notebook(
-            str(notebook), str(tmp), parameters=accepted, kernel_name="python3", progress_bar=False,
-            cwd=str(PROJECT_ROOT), log_output=False, request_save_on_cell_execute=False,
+            str(notebook), str(tmp), parameters=parameters, kernel_name="python3", progress_bar=False,
+            cwd=str(kernel_cwd), log_output=False, request_save_on_cell_execute=False,
+            execution_timeout=timeout,
             # The kernel's own log (a TCP-transport notice at start, a KeyboardInterrupt notice at
             # shutdown) is noise here; errors in cells still reach the notebook and this runner.
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except papermill.PapermillExecutionError as err:
+        tmp.unlink(missing_ok=True)
         raise NotebookFailed(_failure_message(notebook, err)) from None
-    except Exception as err:  # kernel died, bad parameters…
-        raise NotebookFailed(f"{notebook.name}: {type(err).__name__}: {err}") from None
+    except Exception as err:  # timeout, kernel died…
+        tmp.unlink(missing_ok=True)
+        if "Timeout" in type(err).__name__:
+            where = _timed_out_cell(notebook, str(err))
+            raise NotebookFailed(f"{notebook.name}: failed{where}: timed out after {timeout} s "
+                                 "(raise it with --timeout)") from None
+        last = str(err).strip().splitlines()[-1] if str(err).strip() else ""
+        raise NotebookFailed(f"{notebook.name}: failed: {type(err).__name__}: {last}") from None
     os.replace(tmp, output)
-    html_path = export_html(output) if html else None
-    return NotebookRun(notebook, output, html_path, time.perf_counter() - started)
+    return output
+
+
+def figure_records(executed: Path) -> list[dict]:
+    """The figure records a notebook's caption outputs carry (see :meth:`Study.show`)."""
+    import nbformat
+
+    from .figures import FIGURE_METADATA
+
+    records = []
+    for cell in nbformat.read(str(executed), as_version=4).cells:
+        for output in cell.get("outputs", []):
+            record = output.get("metadata", {}).get(FIGURE_METADATA)
+            if record:
+                records.append(dict(record))
+    return records
+
+
+def relocate(executed: Path, staging: Path, root: Path) -> None:
+    """Executed notebooks name the folder they ran in; after the swap that folder is the root."""
+    text = executed.read_text(encoding="utf-8")
+    executed.write_text(text.replace(str(staging), str(root)), encoding="utf-8")
+
+
+#: scripts nbconvert's template loads from the internet (require.js, MathJax, mermaid): the
+#: exports show tables and embedded figures only, so they work offline without them
+_REMOTE_SCRIPT = re.compile(r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>|"
+                            r"<script type=\"module\">(?:(?!</script>).)*?https?://(?:(?!</script>).)*</script>", re.S)
+
+
+def notebook_title(notebook) -> str:
+    """The notebook's first Markdown heading (``# 02 · Themes across guests``)."""
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return "Notebook"
 
 
 def export_html(executed: Path) -> Path:
+    """A report page: the real title, no code (it stays in the notebook), figures embedded, offline."""
     import nbconvert
     import nbformat
 
-    body, _ = nbconvert.HTMLExporter().from_notebook_node(nbformat.read(str(executed), as_version=4))
+    notebook = nbformat.read(str(executed), as_version=4)
+    exporter = nbconvert.HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": notebook_title(notebook)}})
     target = executed.with_suffix(".html")
     tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(body, encoding="utf-8")
+    tmp.write_text(_REMOTE_SCRIPT.sub("", body), encoding="utf-8")
     os.replace(tmp, target)
     return target
 
 
-def run_key(notebook: Path, parameters: dict, tables_fingerprint: str) -> str:
-    """What an executed notebook depends on: its source, its parameters and the tables' fingerprint
-    (which covers the corpus, lexicons, codebook, labels and the package's code)."""
-    digest = hashlib.sha256(notebook.read_bytes())
-    digest.update(json.dumps(parameters, sort_keys=True, default=str).encode())
-    digest.update(tables_fingerprint.encode())
-    return digest.hexdigest()[:20]
+def run_one(notebook: Path, key: str, display: dict, run: RunFolder, html: bool, timeout: int) -> NotebookRun:
+    started = time.perf_counter()
+    figures_dir = run.staged(FIGURES)
+    parameters = {**display, "root": str(run.staging), "save_to": str(figures_dir)}
+    executed = execute_notebook(notebook, parameters, run.staged(EXECUTED), timeout)
+    relocate(executed, run.staging, run.root)
+    files = [executed] + ([export_html(executed)] if html else [])
+    records = figure_records(executed)
+    for record in records:
+        record["notebook"] = notebook.stem
+        record["digests"] = {name: file_digest(figures_dir / name) for name in record["files"]}
+    return NotebookRun(notebook, key, display, {p.name: file_digest(p) for p in files}, records,
+                       time.perf_counter() - started)
 
 
-def _key_file(output_dir: Path, notebook: Path) -> Path:
-    return output_dir / f".{notebook.stem}.key"
+def previous_run(run: RunFolder, notebook: Path, key: str) -> NotebookRun | None:
+    """The previous run of ``notebook``, when it is current and its outputs are untouched."""
+    entry = read_json(run.final(EXECUTED) / RUN_MANIFEST).get("notebooks", {}).get(notebook.stem)
+    if not entry or entry.get("key") != key:
+        return None
+    previous = NotebookRun(notebook, key, entry["display"], entry["files"], entry["figures"], fresh=True)
+    if not files_intact(run.final(EXECUTED), previous.files):
+        return None
+    if previous.figures and not files_intact(run.final(FIGURES), previous.figure_files()):
+        return None
+    return previous
 
 
-def _up_to_date(notebook: Path, key: str, output_dir: Path, html: bool, figures_dir: Path | None) -> bool:
-    from .figures import collect_manifest
-
-    key_file = _key_file(output_dir, notebook)
-    if not (key_file.exists() and key_file.read_text(encoding="utf-8") == key):
-        return False
-    if not (output_dir / notebook.name).exists() or (html and not (output_dir / f"{notebook.stem}.html").exists()):
-        return False
-    if figures_dir is not None:  # a figure deleted by hand must be drawn again
-        for entry in collect_manifest(figures_dir):
-            if not all((figures_dir / f).exists() for f in entry["files"]):
-                return False
-    return True
-
-
-def run_notebooks(parameters: dict, only: list[str] | None = None, workers: int | None = None,
-                  output_dir: Path = EXECUTED_DIR, html: bool = True, quiet: bool = False,
-                  tables_fingerprint: str | None = None, figures_dir: Path | None = None) -> list[NotebookRun]:
-    """Execute the notebooks in parallel; stop at the first failure with notebook, cell and error.
-
-    With ``tables_fingerprint``, a notebook whose source, parameters and tables are unchanged
-    since its last successful run (and whose figures are all still there) is skipped.
-    """
+def run_notebooks(run: RunFolder, tables_key: str, display: dict, only: list[str] | None = None,
+                  jobs: int | None = None, html: bool = True, force: bool = False, timeout: int = DEFAULT_TIMEOUT,
+                  say=lambda m: None) -> list[NotebookRun]:
+    """Execute (or carry over) every notebook into the run's staging folders; stop at the first failure."""
     notebooks = source_notebooks(only=only)
-    workers = max(1, min(workers or os.cpu_count() or 1, len(notebooks)))
-    runs: list[NotebookRun] = []
-    say = (lambda m: None) if quiet else (lambda m: print(m, file=sys.stderr, flush=True))
-    keys = {nb: run_key(nb, parameters, tables_fingerprint) for nb in notebooks} if tables_fingerprint else {}
-    fresh = [nb for nb in notebooks if keys and _up_to_date(nb, keys[nb], output_dir, html, figures_dir)]
-    for nb in fresh:
-        say(f"  {nb.name}: up to date, skipped")
-        html_path = output_dir / f"{nb.stem}.html"
-        runs.append(NotebookRun(nb, output_dir / nb.name, html_path if html else None, 0.0))
-    notebooks = [nb for nb in notebooks if nb not in fresh]
-    if not notebooks:
-        return sorted(runs, key=lambda r: r.notebook.name)
-    workers = max(1, min(workers, len(notebooks)))
-    say(f"executing {len(notebooks)} notebooks with {workers} kernel(s) in parallel")
-    with futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        pending = {pool.submit(execute_notebook, nb, parameters, output_dir, html): nb for nb in notebooks}
-        try:
-            for done in futures.as_completed(pending):
-                run = done.result()
-                runs.append(run)
-                if keys:
-                    _key_file(output_dir, run.notebook).write_text(keys[run.notebook], encoding="utf-8")
-                say(f"  [{len(runs)}/{len(notebooks)}] {run.notebook.name} done in {run.seconds:.1f} s")
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            raise
+    shares = display_for(notebooks, display)
+    keys = {nb: notebook_key(nb, tables_key, shares[nb]) for nb in notebooks}
+    runs, pending = [], []
+    for nb in notebooks:
+        previous = None if force else previous_run(run, nb, keys[nb])
+        if previous is None:
+            pending.append(nb)
+            continue
+        run.carry_over(EXECUTED, previous.files)
+        run.carry_over(FIGURES, previous.figure_files())
+        runs.append(previous)
+        say(f"  {nb.name}: up to date")
+    if pending:
+        workers = max(1, min(jobs or os.cpu_count() or 1, len(pending)))
+        say(f"executing {len(pending)} notebook(s) with {workers} kernel(s) in parallel")
+        with futures.ThreadPoolExecutor(max_workers=workers) as pool:
+            submitted = {pool.submit(run_one, nb, keys[nb], shares[nb], run, html, timeout): nb for nb in pending}
+            try:
+                for done in futures.as_completed(submitted):
+                    result = done.result()
+                    runs.append(result)
+                    say(f"  {result.notebook.name} done in {result.seconds:.1f} s")
+            except BaseException:
+                for future in submitted:
+                    future.cancel()
+                raise
     return sorted(runs, key=lambda r: r.notebook.name)
 
 
-def figures_written(figures_dir: Path = FIGURES_DIR) -> list[Path]:
-    return sorted(p for p in figures_dir.glob("*") if p.suffix in (".png", ".svg", ".pdf"))
+@dataclass
+class ReportResult:
+    root: Path
+    tables_written: list[Path]
+    notebooks: list[NotebookRun]
+    up_to_date: bool
+
+    def figure_files(self) -> list[Path]:
+        return sorted(self.root / FIGURES / name for r in self.notebooks for rec in r.figures for name in rec["files"])
+
+
+def report(config, display: dict | None = None, only: list[str] | None = None, jobs: int | None = None,
+           html: bool = True, quiet: bool = False, force: bool = False, timeout: int = DEFAULT_TIMEOUT) -> ReportResult:
+    """The main job: tables, executed notebooks and figures of one root, swapped in together."""
+    from .figures import write_figure_manifest
+    from .pipeline import stage_tables
+    from .study import open_study
+
+    say = (lambda m: None) if quiet else (lambda m: print(m, file=sys.stderr, flush=True))
+    display = check_display(display or {})
+    notebooks = source_notebooks(only=only)
+    display_for(notebooks, display)  # fail fast, before the build, on a parameter no notebook takes
+    with RunFolder(config.root) as run:
+        written = stage_tables(run, config, force, say)
+        open_study(run.staging, **display)  # guests and themes that exist in these tables
+        runs = run_notebooks(run, config.key(), display, only, jobs, html, force, timeout, say)
+        previous = read_json(run.final(EXECUTED) / RUN_MANIFEST)
+        entries = {r.notebook.stem: r.as_entry() for r in runs}
+        if not written and all(r.fresh for r in runs) and previous.get("notebooks") == entries:
+            say("report up to date")
+            return ReportResult(run.root, [], runs, True)
+        write_figure_manifest(run.staged(FIGURES), [rec for r in runs for rec in r.figures])
+        write_json({"tables_key": config.key(), "notebooks": entries}, run.staged(EXECUTED) / RUN_MANIFEST)
+        run.commit()
+    return ReportResult(config.root, [config.root / PROCESSED / p.name for p in written], runs, False)

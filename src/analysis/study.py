@@ -1,96 +1,188 @@
-"""What a notebook opens: the tables for a set of parameters, with checked selections.
+"""What a notebook opens: a root's published tables, and the display parameters to show them.
 
-A notebook's ``parameters`` cell names the corpus, codebook and options; ``open_study``
-returns the tables computed for them (from the cache when ``make report`` already built
-them) and validates the guests and themes a notebook is asked to show.
+``open_study(root)`` reads ``ROOT/data/processed/`` (Parquet + ``build_manifest.json``) and
+never computes a table: the build owns them. A notebook takes display parameters only
+(:mod:`analysis.params`); a build parameter found among them (``seed = 7`` in the
+parameters cell, or injected by papermill) is an error naming the build option to use.
+
+A chart is shown where it is drawn (:meth:`Study.show`) and saved only when the notebook was
+asked to (``save_to``): ``make report`` passes its staging folder; by hand, ``save_to =
+"scratch"`` writes to ``scratch/figures/``, which ``make clean`` removes. Nothing run by hand
+writes a root's ``figures/``.
 """
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from .errors import ParameterError
-from .figures import check_lang, setup_style, theme_labels
-from .paths import DEFAULT_CORPUS, FIGURES_DIR, PROJECT_ROOT
-from .pipeline import BuildConfig, compute_tables
-from .summary import guest_order
-from .themes import Theme, load_codebook, select_themes
+from .errors import InputError
+from .figures import FIGURE_METADATA, check_lang, guest_label, guest_table, save_figure, setup_style
+from .params import BUILD_PARAMS, SPEC, check_display, not_a_display_parameter, problem
+from .paths import PROJECT_ROOT
+from .runfolder import FIGURES, PROCESSED, STAGING_PREFIX, read_json
+
+BUILD_MANIFEST = "build_manifest.json"
+SCRATCH = PROJECT_ROOT / "scratch" / "figures"
 
 
 @dataclass
 class Study:
-    config: BuildConfig
+    root: Path
+    manifest: dict
     tables: dict[str, pd.DataFrame]
-    themes: list[Theme]
-    lang: str = "zh"
-    figures_dir: Path = FIGURES_DIR
-    parameters: dict = field(default_factory=dict)
+    display: dict = field(default_factory=dict)
+    save_to: Path | None = None
+    notebook: str = ""
+
+    # -- what the tables hold ------------------------------------------------------------
+    @property
+    def lang(self) -> str:
+        return self.display.get("lang", SPEC["lang"].default)
+
+    @property
+    def build_parameters(self) -> dict:
+        return self.manifest.get("parameters", {})
 
     @property
     def guests(self) -> list[str]:
-        return guest_order(self.tables["segments"])
+        """Guests (report mode: sections) in chapter order, overview excluded."""
+        segments = self.tables["segments"]
+        return list(dict.fromkeys(segments.loc[segments["guest"] != "", "guest"]))
 
-    def select_guests(self, wanted: list[str] | None) -> list[str]:
-        """The guests to show, in chapter order; an unknown one lists the valid ones."""
-        if not wanted:
-            return self.guests
-        if isinstance(wanted, str):
-            wanted = [wanted]
-        unknown = [g for g in wanted if g not in self.guests]
-        if unknown:
-            raise ParameterError(f"unknown guest {unknown[0]!r}; valid guests: {', '.join(self.guests)}")
-        return [g for g in self.guests if g in wanted]
-
-    def select_themes(self, wanted: list[str] | None) -> list[str]:
-        if isinstance(wanted, str):
-            wanted = [wanted] if wanted else []
-        return [t.id for t in select_themes(self.themes, wanted)]
-
-    def check_parameters(self, parameters: dict) -> None:
-        """Fail fast, before any notebook runs, on a guest, theme or window that does not exist."""
-        self.select_guests(parameters.get("guests"))
-        self.select_themes(parameters.get("themes"))
-        if parameters.get("theme"):
-            self.select_themes([parameters["theme"]])
-        window = parameters.get("window", "sentence")
-        if window not in ("sentence", "paragraph"):
-            raise ParameterError(f"unknown window {window!r}; valid: sentence, paragraph")
-        for name in ("top_k", "min_count", "top_edges", "top_terms", "max_words", "width", "seed"):
-            value = parameters.get(name)
-            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-                raise ParameterError(f"parameter {name} must be a non-negative whole number, got {value!r}")
+    @property
+    def themes(self) -> list[str]:
+        return self.tables["themes"]["theme"].tolist()
 
     def theme_names(self) -> dict[str, str]:
-        return theme_labels(self.themes, self.lang)
+        """theme id → label in the label language, from the codebook the tables were built with."""
+        column = "label_zh" if self.lang == "zh" else "label_en"
+        return dict(zip(self.tables["themes"]["theme"], self.tables["themes"][column]))
 
+    def guest_label(self, guest: str, with_org: bool = False) -> str:
+        return guest_label(guest, self.lang, with_org)
+
+    # -- display selections --------------------------------------------------------------
+    def select_guests(self, wanted: list[str] | str | None = None) -> list[str]:
+        """The guests to show, in chapter order, named in Chinese or English; an unknown one lists the valid ones."""
+        wanted = SPEC["guests"].validate(self.display.get("guests") if wanted is None else wanted)
+        if not wanted:
+            return self.guests
+        english = {info.name_en.lower(): guest for guest, info in guest_table().items()}
+        chosen = [english.get(w.strip().lower(), w.strip()) for w in wanted]
+        unknown = [w for w, g in zip(wanted, chosen) if g not in self.guests]
+        if unknown:
+            valid = ", ".join(f"{g} ({guest_label(g, 'en')})" if g in guest_table() else g for g in self.guests)
+            raise problem("guests", f"unknown guest {unknown[0]!r}; valid: {valid}")
+        return [g for g in self.guests if g in chosen]
+
+    def select_themes(self, wanted: list[str] | str | None = None) -> list[str]:
+        wanted = SPEC["themes"].validate(self.display.get("themes") if wanted is None else wanted)
+        unknown = [w for w in wanted if w not in self.themes]
+        if unknown:
+            raise problem("themes", f"unknown theme {unknown[0]!r}; valid: {', '.join(self.themes)}")
+        return [t for t in self.themes if t in wanted] if wanted else self.themes
+
+    def check(self) -> None:
+        """Every display parameter valid for these tables (guests and themes that exist)."""
+        self.select_guests()
+        self.select_themes()
+        if self.display.get("theme"):
+            self.select_themes([self.display["theme"]])
+
+    # -- figures -------------------------------------------------------------------------
     def figure_name(self, stem: str) -> str:
         """Stable file stem: ``<stem>_<lang>``, so Chinese and English editions sit side by side."""
         return f"{stem}_{self.lang}"
 
+    def show(self, fig, stem: str, *, title: str, caption: str, source: str) -> dict:
+        """Show ``fig`` inline with its caption; save it too when the notebook was asked to.
 
-def _resolve(path: str | Path | None, default: Path | None = None) -> Path | None:
-    if path in (None, ""):
-        return default
-    path = Path(path)
-    return path if path.is_absolute() else PROJECT_ROOT / path
+        Returns the figure's manifest record. The caption output carries the record in its
+        metadata, which is how the runner learns which figures a notebook made.
+        """
+        from IPython.display import Markdown, display
+        import matplotlib.pyplot as plt
+
+        name = self.figure_name(stem)
+        record = {"name": name, "notebook": self.notebook, "title": title, "caption": caption,
+                  "source_table": source, "parameters": {**self.build_parameters, **self.display}, "files": []}
+        if self.save_to is not None:
+            record["files"] = [p.name for p in save_figure(fig, name, self.save_to)]
+        display(fig)
+        plt.close(fig)
+        note = f"*{caption}* — source: `{source}`"
+        display(Markdown(note), metadata={FIGURE_METADATA: record})
+        return record
 
 
-def open_study(corpus: str | Path | None = None, codebook: str | Path | None = None, lang: str = "zh",
-               output_dir: str | Path | None = None, seed: int | None = None, top_k: int = 30,
-               min_count: int = 3, quiet: bool = True, **parameters) -> Study:
-    """Tables and codebook for the notebook's parameters (paths relative to the project root)."""
-    check_lang(lang)
-    config = BuildConfig(input_path=_resolve(corpus, DEFAULT_CORPUS), codebook=_resolve(codebook),
-                         top_k=top_k, min_count=min_count)
-    if seed is not None:
-        config.seed = seed
-    say = (lambda m: None) if quiet else print
-    tables = compute_tables(config, say)
+def _caller_namespace() -> dict:
+    """The globals of the code that called :func:`open_study` (a notebook's namespace)."""
+    frame = inspect.currentframe()
+    try:
+        return dict(frame.f_back.f_back.f_globals) if frame and frame.f_back and frame.f_back.f_back else {}
+    finally:
+        del frame
+
+
+def refuse_build_parameters(namespace: dict) -> None:
+    """A build parameter set in a notebook (by hand or by papermill) would silently do nothing."""
+    for param in BUILD_PARAMS:
+        if param.name in namespace and not param.name.startswith("_"):
+            raise not_a_display_parameter(param.name, namespace[param.name])
+
+
+def resolve_root(root: str | Path | None) -> Path:
+    if root in (None, ""):
+        return PROJECT_ROOT
+    root = Path(root)
+    return root if root.is_absolute() else PROJECT_ROOT / root
+
+
+def read_tables(root: Path) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """A root's build manifest and every published table (Parquet)."""
+    folder = root / PROCESSED
+    manifest = read_json(folder / BUILD_MANIFEST)
+    if not manifest:
+        raise InputError(folder, "no built tables here: run `make report` (or `python -m analysis build "
+                                 f"--output {root}`) first")
+    tables = {}
+    for name in manifest["files"]:
+        if name.endswith(".parquet"):
+            path = folder / name
+            if not path.exists():
+                raise InputError(path, "listed in the build manifest but missing: rebuild with `make report`")
+            tables[name.removesuffix(".parquet")] = pd.read_parquet(path)
+    return manifest, tables
+
+
+def _save_folder(save_to: str | Path | None) -> Path | None:
+    if save_to in (None, ""):
+        return None
+    folder = SCRATCH if str(save_to) == "scratch" else resolve_root(save_to)
+    staging = folder.parent.name.startswith(STAGING_PREFIX)  # the runner's own run
+    if folder.name == FIGURES.name and (folder.parent / PROCESSED).is_dir() and not staging:
+        raise problem("save_to", f"{folder} is a report's figures folder, which only `make report` writes; "
+                                 "use save_to = \"scratch\"")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def open_study(root: str | Path | None = None, save_to: str | Path | None = None, notebook: str = "",
+               **display) -> Study:
+    """The published tables of ``root`` (default: the repository) and the checked display parameters."""
+    refuse_build_parameters(_caller_namespace())
+    for name in display:
+        if SPEC.get(name) is None or SPEC[name].kind != "display":
+            raise not_a_display_parameter(name, display[name])
+    display = check_display(display)
+    check_lang(display.get("lang", "zh"))
+    root = resolve_root(root)
+    manifest, tables = read_tables(root)
     setup_style()
-    return Study(config, tables, load_codebook(config.codebook), lang, _resolve(output_dir, FIGURES_DIR),
-                 {"corpus": str(config.input_path.relative_to(PROJECT_ROOT)) if config.input_path.is_relative_to(PROJECT_ROOT) else str(config.input_path),
-                  "codebook": str(codebook or "default"), "lang": lang, "seed": config.seed, "top_k": top_k,
-                  "min_count": min_count, **parameters})
+    study = Study(root, manifest, tables, display, _save_folder(save_to), notebook)
+    study.check()
+    return study

@@ -1,0 +1,44 @@
+"""The notebook runner: a failing or hanging notebook is named with its cell."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from analysis.runner import NotebookFailed, execute_notebook, figure_records, parse_parameters
+
+
+def notebook_with(tmp_path, *sources: str):
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    notebook.cells[0].metadata["tags"] = ["parameters"]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "99_probe.ipynb"
+    nbformat.write(notebook, str(path))
+    return path
+
+
+def test_a_failing_cell_names_the_notebook_the_cell_and_the_error(tmp_path):
+    path = notebook_with(tmp_path, "x = 1", "raise ValueError('bad guest')")
+    with pytest.raises(NotebookFailed, match=r"99_probe.ipynb: failed in cell .*ValueError: bad guest"):
+        execute_notebook(path, {}, tmp_path / "out", timeout=60, kernel_cwd=tmp_path)
+    assert not (tmp_path / "out" / "99_probe.ipynb").exists()
+
+
+def test_a_cell_past_the_timeout_names_the_notebook_and_the_cell(tmp_path):
+    path = notebook_with(tmp_path, "x = 1", "import time\ntime.sleep(30)")
+    with pytest.raises(NotebookFailed, match=r"99_probe.ipynb: failed in cell 2 \(import time\): timed out after 2 s"):
+        execute_notebook(path, {}, tmp_path / "out", timeout=2, kernel_cwd=tmp_path)
+
+
+def test_figure_records_are_read_from_the_caption_outputs(tmp_path):
+    path = notebook_with(tmp_path, "")
+    notebook = nbformat.read(str(path), as_version=4)
+    notebook.cells[0].outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": "*c*"},
+                                                        metadata={"analysis/figure": {"name": "f_zh", "files": []}})]
+    nbformat.write(notebook, str(path))
+    assert figure_records(path) == [{"name": "f_zh", "files": []}]
+
+
+def test_command_line_values_are_read_as_yaml():
+    assert parse_parameters([["guests", "[丁宁, 刘超]"], ["evidence_rows", "5"], ["lang", "en"]]) == {
+        "guests": ["丁宁", "刘超"], "evidence_rows": 5, "lang": "en"}
