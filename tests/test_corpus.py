@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from analysis.corpus import SEGMENT_COLUMNS, clean_markup, load_corpus, parse_chapter
+from analysis.corpus import SEGMENT_COLUMNS, clean_markup, load_corpus, parse_chapter, read_blocks
 from analysis.errors import StructureError
 
 GUESTS = {"徐至行": "国方创新", "刘景媛": "德联资本", "丁宁": "INP", "刘超": "Atypical Ventures"}
@@ -178,3 +178,51 @@ def test_a_folder_of_chapters_is_one_corpus_with_a_document_column(write_chapter
     assert segments.groupby("document").size().to_dict()["b"] == 6
     assert segments["segment_id"].is_unique
     assert isinstance(segments, pd.DataFrame)
+
+
+# --- The block reader and the role pass ------------------------------------------------------
+
+
+def test_the_embedded_chapter_keeps_its_shape(segments, raw):
+    # Properties a regression in the block reader or the role pass would break (not a snapshot):
+    # role counts, units in document order without overlap, answers numbered 0.. under their question.
+    assert segments["role"].value_counts().to_dict() == {"answer": 139, "question": 37, "intro": 8, "overview": 3}
+    starts, ends = segments["char_start"].to_numpy(), segments["char_end"].to_numpy()
+    assert (starts[1:] >= ends[:-1]).all() and (starts < ends).all()
+    answers = segments[segments["role"] == "answer"]
+    for _, group in answers.groupby("question_id"):
+        assert group["paragraph_index"].tolist() == list(range(len(group)))
+    for row in segments.itertuples():
+        unit = raw[row.char_start : row.char_end]
+        assert unit == unit.strip() and "\n\n" not in unit, row.segment_id
+
+
+def test_a_block_span_is_its_source_lines_without_the_line_break():
+    raw = "\ufeff# 标题\r\n\r\n第一行\r\n第二行  \r\n\r\n- 列表项\r\n> 引用\r\n"
+    blocks = read_blocks(raw)
+    spans = [(b.kind, raw[b.char_start : b.char_end]) for b in blocks]
+    assert spans == [("heading", "标题"), ("paragraph", "第一行\r\n第二行"), ("list_item", "列表项"), ("paragraph", "引用")]
+    assert [b.text for b in blocks] == ["标题", "第一行第二行", "列表项", "引用"]
+    assert blocks[-1].quoted and not blocks[1].quoted
+
+
+def test_bold_closes_after_chinese_punctuation_followed_by_a_character():
+    # CommonMark alone leaves "**" in place here: the closing run follows "。" and precedes "还".
+    assert clean_markup("第一段，**重点句。**还有") == ("第一段，重点句。还有", ["重点句。"])
+
+
+def test_inline_markup_is_read_by_the_markdown_parser():
+    text, highlights = clean_markup("见 `code`、<span>标签</span>、[链接](http://x)、![图](a.png)、\\*星号\\*和 <http://y.z>。")
+    assert text == "见 code、标签、链接、、*星号*和 。"
+    assert highlights == []
+
+
+def test_a_paragraph_indented_four_spaces_is_prose_not_code():
+    frame = parse_chapter("## 第一节\n### 小节\n    缩进的段落。\n", "indent")
+    assert frame.loc[frame["role"] == "answer", "text"].tolist() == ["缩进的段落。"]
+
+
+def test_only_a_closed_dash_block_at_the_top_is_front_matter():
+    blocks = read_blocks("\n---\ntitle: x\n---\n# 标题\n")
+    assert [b.kind for b in blocks] == ["front_matter", "heading"]
+    assert [b.kind for b in read_blocks("---\n# 标题\n")] == ["rule", "heading"]

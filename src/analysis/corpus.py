@@ -1,5 +1,14 @@
 """Stage 1 — raw Markdown chapter → one row per text unit (the *segments* table).
 
+Parsing happens in two passes:
+
+1. the **block reader** (:func:`read_blocks`) reads the chapter as CommonMark (markdown-it-py,
+   with GFM tables) into a flat list of :class:`Block`\\ s, each with its span in the raw text and
+   its inline content with the markup removed;
+2. the **role pass** (:func:`parse_chapter`) walks the blocks with a small :class:`Context` and
+   decides what each block is for the analysis: the editor's overview or intro, an interviewer's
+   question, a guest's answer. Interview rules or report rules are chosen once per chapter.
+
 The chapter's conventions (see ``data/raw/README.md``):
 
 * optional YAML front matter between ``---`` lines (metadata, not text);
@@ -32,18 +41,26 @@ highlights          JSON list of the bold (``**…**``) spans in the unit, marku
 char_start          offset of the unit's first character in the raw file's text
 char_end            offset one past its last character: ``raw[char_start:char_end]``
 ==================  ======================================================================
+
+``clean_markup(raw[char_start:char_end])`` gives back ``text`` and ``highlights`` for every row.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field, replace
 from importlib import resources
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, NamedTuple
 
 import pandas as pd
 import yaml
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace
+from markdown_it.parser_inline import ParserInline
+from markdown_it.rules_inline.state_inline import Scanned, StateInline
+from markdown_it.token import Token
 
 from .errors import InputError, StructureError
 from .io import chapter_files, read_chapter_text
@@ -66,85 +83,117 @@ SEGMENT_COLUMNS = [
 ROLES = ("overview", "intro", "question", "answer")
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r|$)")
-_HEADING = re.compile(r"^(#{1,6})[ \t]*(.*?)[ \t]*#*[ \t]*$")
 _GUEST = re.compile(r"^访谈嘉宾[ \t]*[:：][ \t]*(?P<name>[^（(]+?)[ \t]*(?:[（(][ \t]*(?P<org>[^）)]*?)[ \t]*[）)])?[ \t]*$")
 _QUESTION_PREFIX = re.compile(r"^(?:Q\d*|问)[ \t]*[:：.、][ \t]*", re.IGNORECASE)
 _OVERVIEW = re.compile(r"^(?:概述|概要|综述|导语|引言)[ \t]*[:：]?$")
 _INTERVIEW = re.compile(r"^《(?P<title>.+)》$")
-_IMAGE_ONLY = re.compile(r"^(?:!\[[^\]]*\]\([^)]*\)[ \t]*)+$")
-_ITALIC_PARAGRAPH = re.compile(r"^(?:_(?!_)(?P<u>.+)(?<!_)_|\*(?!\*)(?P<s>.+)(?<!\*)\*)$", re.DOTALL)
-_BOLD = re.compile(r"\*\*(?P<a>.+?)\*\*|__(?P<b>.+?)__", re.DOTALL)
-_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_LINK = re.compile(r"\[(?P<text>[^\]]*)\]\([^)]*\)")
-_EMPHASIS = re.compile(r"(?<![\w*])[*_](?![\s*_])(?P<t>.+?)(?<![\s*_])[*_](?![\w*])")
-_HTML_TAG = re.compile(r"</?[A-Za-z][^>]*>")
-_CODE = re.compile(r"`([^`]*)`")
 _SPACES = re.compile(r"[ \t]*(?:\r\n|\n|\r)[ \t]*")
 
 
-@dataclass
-class _Line:
-    start: int  # offset of the first character
-    end: int  # offset one past the last character, line break excluded
+# --------------------------------------------------------------------------------------------
+# Markdown: CommonMark with GFM tables, and emphasis that works in Chinese
+# --------------------------------------------------------------------------------------------
+
+def _is_cjk(char: str) -> bool:
+    code = ord(char)
+    return (0x2E80 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF or 0xF900 <= code <= 0xFAFF
+            or 0xFE30 <= code <= 0xFE4F or 0xFF00 <= code <= 0xFFEF or 0x20000 <= code <= 0x3FFFF)
+
+
+class _CjkStateInline(StateInline):
+    """CommonMark will not close ``**重点句。**还有``: a run after punctuation must be followed by
+    space or punctuation to close. Chinese puts no space there, so a CJK character beside the run
+    counts as a boundary too (the rule of the CommonMark "CJK-friendly" amendment)."""
+
+    def scanDelims(self, start: int, canSplitWord: bool) -> Scanned:
+        pos = start
+        while pos < self.posMax and self.src[pos] == self.src[start]:
+            pos += 1
+        last = self.src[start - 1] if start > 0 else " "
+        nxt = self.src[pos] if pos < self.posMax else " "
+        last_punct = isMdAsciiPunct(ord(last)) or isPunctChar(last)
+        next_punct = isMdAsciiPunct(ord(nxt)) or isPunctChar(nxt)
+        last_space, next_space = isWhiteSpace(ord(last)), isWhiteSpace(ord(nxt))
+        left = not next_space and (not next_punct or last_space or last_punct or _is_cjk(last))
+        right = not last_space and (not last_punct or next_space or next_punct or _is_cjk(nxt))
+        can_open = left and (canSplitWord or not right or last_punct)
+        can_close = right and (canSplitWord or not left or next_punct)
+        return Scanned(can_open, can_close, pos - start)
+
+
+class _CjkParserInline(ParserInline):
+    def parse(self, src, md, env, tokens):  # noqa: ANN001 — the base class's signature
+        state = _CjkStateInline(src, md, env, tokens)
+        self.tokenize(state)
+        for rule in self.ruler2.getRules(""):
+            rule(state)
+        return state.tokens
+
+
+def _markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    # Chinese authors indent paragraphs; a four-space indent is prose here, not a code block.
+    md.disable("code")
+    md.inline = _CjkParserInline()
+    return md
+
+
+_MD = _markdown()
+
+
+# --------------------------------------------------------------------------------------------
+# Block reader
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Block:
+    """One block of the chapter, in document order.
+
+    ``kind`` is ``front_matter`` | ``heading`` | ``paragraph`` | ``list_item`` | ``table`` |
+    ``html`` | ``code`` | ``rule`` | ``embedded_question`` (an interviewer's follow-up cut out of a
+    paragraph, see :func:`split_embedded_questions`). ``raw[char_start:char_end]`` is the block's
+    source (for a heading: its title; for a paragraph: its lines, list or quote marker before the
+    first line excluded). ``text`` is the inline content with markup removed.
+    """
+
+    kind: str
+    char_start: int
+    char_end: int
+    text: str = ""
+    level: int = 0  # heading level
+    source: str = ""  # inline source (a heading's title as written)
+    highlights: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()
+    quoted: bool = False  # inside a block quote
+    italic: bool = False  # the whole paragraph is emphasised (_…_)
+
+
+class _Inline(NamedTuple):
     text: str
+    highlights: tuple[str, ...]
+    links: tuple[str, ...]
+    italic: bool
 
 
-@dataclass
-class _Paragraph:
-    lines: list[_Line] = field(default_factory=list)
-
-    @property
-    def start(self) -> int:
-        return self.lines[0].start
-
-    @property
-    def end(self) -> int:
-        return self.lines[-1].end
-
-
-def _lines(raw: str) -> list[_Line]:
-    lines = []
+def _line_spans(raw: str) -> list[tuple[int, int]]:
+    """(start, end) of every line, line break excluded; ``\\r\\n``, ``\\n`` and ``\\r`` all end one."""
+    spans = []
     for match in _LINE.finditer(raw):
         if match.start() == match.end():
             break
-        body = match.group(0).rstrip("\r\n")
-        lines.append(_Line(match.start(), match.start() + len(body), body))
-    return lines
+        spans.append((match.start(), match.start() + len(match.group(0).rstrip("\r\n"))))
+    return spans
 
 
-def _skip_front_matter(lines: list[_Line]) -> list[_Line]:
-    first = next((i for i, line in enumerate(lines) if line.text.strip()), None)
-    if first is None or lines[first].text.strip() != "---":
-        return lines
+def _front_matter_lines(raw: str, lines: list[tuple[int, int]]) -> int:
+    """How many lines the YAML front matter (with any blank lines before it) takes, 0 if none."""
+    first = next((i for i, (s, e) in enumerate(lines) if raw[s:e].strip()), None)
+    if first is None or raw[slice(*lines[first])].strip() != "---":
+        return 0
     for i in range(first + 1, len(lines)):
-        if lines[i].text.strip() in ("---", "..."):
-            return lines[i + 1 :]
-    return lines  # an unclosed '---' is a thematic break, not front matter
-
-
-def clean_markup(text: str) -> tuple[str, list[str]]:
-    """Remove inline Markdown from a unit; return its plain text and its bold spans.
-
-    Images vanish, links keep their text, bold and italic markers are dropped. Line
-    breaks inside a paragraph are joined (Chinese needs no space there).
-    """
-    text = _IMAGE.sub("", text)
-    text = _LINK.sub(lambda m: m.group("text"), text)
-    text = _HTML_TAG.sub("", text)
-    text = _CODE.sub(r"\1", text)
-    highlights: list[str] = []
-
-    def _bold(match: re.Match) -> str:
-        inner = match.group("a") if match.group("a") is not None else match.group("b")
-        inner = _EMPHASIS.sub(lambda m: m.group("t"), inner).strip()
-        if inner:
-            highlights.append(_join_lines(inner))
-        return inner
-
-    text = _BOLD.sub(_bold, text)
-    text = _EMPHASIS.sub(lambda m: m.group("t"), text)
-    text = text.replace("**", "")
-    return _join_lines(text).strip(), highlights
+        if raw[slice(*lines[i])].strip() in ("---", "..."):
+            return i + 1
+    return 0  # an unclosed '---' is a thematic break, not front matter
 
 
 def _join_lines(text: str) -> str:
@@ -157,9 +206,309 @@ def _join_lines(text: str) -> str:
     return _SPACES.sub(_joiner, text)
 
 
-def _is_italic(paragraph_text: str) -> bool:
-    stripped = paragraph_text.strip()
-    return bool(_ITALIC_PARAGRAPH.match(stripped)) and not stripped.startswith(("**", "__"))
+def _render_inline(children: list[Token]) -> _Inline:
+    """Plain text of an inline token stream: bold spans and link targets collected; images,
+    inline HTML and autolinks (whose text is only the URL) dropped."""
+    parts: list[str] = []
+    bold_starts: list[int] = []
+    highlights, links = [], []
+    skip = 0  # inside an image or an autolink
+    for token in children:
+        if token.type == "link_open":
+            links.append(str(token.attrGet("href") or ""))
+            skip += token.markup in ("autolink", "linkify")
+        elif token.type == "link_close" and token.markup in ("autolink", "linkify"):
+            skip -= 1
+        elif token.type == "strong_open":
+            bold_starts.append(len(parts))
+        elif token.type == "strong_close" and bold_starts:
+            inner = _join_lines("".join(parts[bold_starts.pop():])).strip()
+            if inner:
+                highlights.append(inner)
+        elif token.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+        elif token.type in ("text", "text_special", "code_inline") and not skip:
+            parts.append(token.content)
+    # an unmatched '**' is a typo, not text
+    text = _join_lines("".join(parts).replace("**", "")).strip()
+    return _Inline(text, tuple(highlights), tuple(links), _wholly_emphasised(children))
+
+
+def _wholly_emphasised(children: list[Token]) -> bool:
+    """True when one ``_…_``/``*…*`` span covers the whole inline content."""
+    tokens = [t for t in children if not (t.type == "text" and not t.content.strip())]
+    if len(tokens) < 2 or tokens[0].type != "em_open" or tokens[-1].type != "em_close":
+        return False
+    depth = 0
+    for token in tokens[:-1]:
+        depth += {"em_open": 1, "em_close": -1}.get(token.type, 0)
+        if depth == 0:
+            return False
+    return True
+
+
+class _Reader:
+    """Turns markdown-it's token stream into blocks with spans into the raw text."""
+
+    def __init__(self, raw: str, lines: list[tuple[int, int]], first_line: int):
+        self.raw, self.lines, self.first_line = raw, lines, first_line
+        self.quote_depth = 0
+        self.blocks: list[Block] = []
+
+    def line(self, index: int) -> tuple[int, int]:
+        return self.lines[self.first_line + index]
+
+    def span(self, token: Token, content: str, after: int = 0) -> tuple[int, int]:
+        """From the first character of ``content`` in the token's first line to the end of
+        its last content line (list and quote markers before the content excluded)."""
+        first_start, first_end = self.line(token.map[0])
+        head = content.split("\n", 1)[0]
+        at = self.raw.find(head, first_start + after, first_end) if head else -1
+        if at < 0:
+            text = self.raw[first_start:first_end]
+            at = first_start + len(text) - len(text.lstrip())
+        last = token.map[0] + content.count("\n")
+        last_start, last_end = self.line(min(last, token.map[1] - 1))
+        return at, last_start + len(self.raw[last_start:last_end].rstrip())
+
+    def add(self, kind: str, token: Token, inline: Token | None = None, **extra) -> None:
+        content = inline.content if inline is not None else ""
+        if inline is not None and content:
+            start, end = self.span(token, content, extra.pop("after", 0))
+            rendered = _render_inline(inline.children or [])
+            extra.update(text=rendered.text, source=content, highlights=rendered.highlights,
+                         links=rendered.links, italic=rendered.italic)
+        else:
+            extra.pop("after", None)
+            start, end = self.line(token.map[0])[0], self.line(token.map[1] - 1)[1]
+            start += len(self.raw[start:end]) - len(self.raw[start:end].lstrip())
+            end = start + len(self.raw[start:end].rstrip())
+        self.blocks.append(Block(kind, start, end, quoted=self.quote_depth > 0, **extra))
+
+    def read(self, tokens: list[Token]) -> list[Block]:
+        in_item = False
+        for i, token in enumerate(tokens):
+            if token.type == "blockquote_open":
+                self.quote_depth += 1
+            elif token.type == "blockquote_close":
+                self.quote_depth -= 1
+            elif token.type == "list_item_open":
+                in_item = True
+            elif token.type == "list_item_close":
+                in_item = False
+            elif token.type == "heading_open":
+                level = int(token.tag[1])
+                self.add("heading", token, tokens[i + 1], level=level, after=level if token.markup.startswith("#") else 0)
+            elif token.type == "paragraph_open":
+                self.add("list_item" if in_item else "paragraph", token, tokens[i + 1])
+            elif token.type in ("html_block", "fence", "hr"):
+                kind = {"html_block": "html", "fence": "code", "hr": "rule"}[token.type]
+                self.add(kind, token, source=token.content)
+            elif token.type == "table_open":
+                self.add("table", token)
+        return self.blocks
+
+
+def read_blocks(raw: str) -> list[Block]:
+    """Read a chapter's raw text into blocks (see :class:`Block`); spans index into ``raw``."""
+    if raw.startswith("\ufeff"):
+        raw = " " + raw[1:]  # same length, so every offset still points into the caller's text
+    lines = _line_spans(raw)
+    skip = _front_matter_lines(raw, lines)
+    blocks = []
+    if skip:
+        start, end = lines[0][0], lines[skip - 1][1]
+        blocks.append(Block("front_matter", start, end, source=raw[start:end]))
+    if skip >= len(lines):
+        return blocks
+    body = raw[lines[skip][0]:]
+    return blocks + _Reader(raw, lines, skip).read(_MD.parse(body))
+
+
+def clean_markup(text: str) -> tuple[str, list[str]]:
+    """Remove Markdown from a unit's source; return its plain text and its bold spans.
+
+    The source is read as the parser reads the chapter, so for every row of the segments table
+    ``clean_markup(raw[char_start:char_end]) == (text, highlights)``. Images vanish, links keep
+    their text, bold and italic markers are dropped. Line breaks inside a paragraph are joined
+    (Chinese needs no space there).
+    """
+    blocks = [b for b in read_blocks(text) if b.kind not in ("front_matter", "html", "code", "rule")]
+    joined = _join_lines("\n".join(b.text for b in blocks if b.text)).strip()
+    return joined, [h for b in blocks for h in b.highlights]
+
+
+# --------------------------------------------------------------------------------------------
+# Pre-pass: interviewer follow-ups embedded in an answer paragraph
+# --------------------------------------------------------------------------------------------
+
+def _trimmed(raw: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and raw[start].isspace():
+        start += 1
+    while end > start and raw[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _piece(raw: str, kind: str, start: int, end: int, like: Block) -> Block | None:
+    """A block for raw[start:end] (trimmed), its text read from the raw text; None if empty."""
+    start, end = _trimmed(raw, start, end)
+    text, highlights = clean_markup(raw[start:end])
+    if not text:
+        return None
+    return replace(like, kind=kind, char_start=start, char_end=end, text=text,
+                   source=raw[start:end], highlights=tuple(highlights), italic=False)
+
+
+def split_embedded_questions(blocks: list[Block], raw: str, questions: list[str]) -> list[Block]:
+    """Cut each listed follow-up (exact raw text) out of the paragraph that holds it: the
+    paragraph becomes the part before, an ``embedded_question`` block, and the part after."""
+    if not questions:
+        return blocks
+    result = []
+    for block in blocks:
+        hits = sorted((at, q) for q in questions if block.kind == "paragraph"
+                      and (at := raw.find(q, block.char_start, block.char_end)) >= 0)
+        if not hits:
+            result.append(block)
+            continue
+        start = block.char_start
+        for at, question in hits:
+            result += [b for b in (_piece(raw, "paragraph", start, at, block),
+                                   _piece(raw, "embedded_question", at, at + len(question), block)) if b]
+            start = at + len(question)
+        result += [b for b in [_piece(raw, "paragraph", start, block.char_end, block)] if b]
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# Role pass
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class Context:
+    """Where the role pass is in the chapter: what every unit it emits is attributed to."""
+
+    document: str
+    section: str | None = None  # None before any ## heading, else overview | interview | report
+    guest: str = ""
+    organization: str = ""
+    interview_title: str = ""
+    question_id: str = ""
+    question: str = ""
+    paragraph_index: int = 0
+    questions: int = 0  # questions asked so far, for the next question's id
+
+    def enter_section(self, section: str, guest: str, title: str) -> None:
+        self.section, self.guest, self.interview_title = section, guest, title
+        self.organization, self.question_id, self.question, self.paragraph_index = "", "", "", 0
+
+    def row(self, role: str, start: int, end: int, text: str, highlights) -> dict:
+        asked = role in ("question", "answer")
+        return {
+            "document": self.document,
+            "guest": self.guest,
+            "organization": self.organization,
+            "interview_title": self.interview_title,
+            "role": role,
+            "question_id": self.question_id if asked else "",
+            "question": self.question if asked else "",
+            "paragraph_index": self.paragraph_index if role != "question" else 0,
+            "text": text,
+            "highlights": json.dumps(list(highlights), ensure_ascii=False),
+            "char_start": start,
+            "char_end": end,
+        }
+
+
+def _ask(ctx: Context, start: int, end: int, text: str, highlights) -> dict:
+    """A question unit; the answers that follow belong to it."""
+    ctx.questions += 1
+    ctx.question_id, ctx.question, ctx.paragraph_index = f"{ctx.document}-Q{ctx.questions:02d}", text, 0
+    return ctx.row("question", start, end, text, highlights)
+
+
+def _ask_heading(ctx: Context, block: Block, raw: str) -> dict:
+    """A question heading: its title, a ``Q：`` prefix excluded from the unit."""
+    prefix = _QUESTION_PREFIX.match(block.source)
+    start = block.char_start + (prefix.end() if prefix else 0)
+    text, highlights = clean_markup(raw[start:block.char_end])
+    return _ask(ctx, start, block.char_end, text, highlights)
+
+
+def _interview_heading(ctx: Context, block: Block, raw: str) -> list[dict]:
+    if block.level == 2:
+        interview = _INTERVIEW.match(block.text)
+        if _OVERVIEW.match(block.text):
+            ctx.enter_section("overview", "", block.text.rstrip(":："))
+        elif interview:
+            ctx.enter_section("interview", "", interview.group("title"))
+        else:  # an editor's section between interviews
+            ctx.enter_section("overview", "", block.text)
+        return []
+    guest = _GUEST.match(block.source)
+    if guest:
+        ctx.guest, ctx.organization = guest.group("name").strip(), (guest.group("org") or "").strip()
+        ctx.section = ctx.section or "interview"
+        return []
+    if ctx.section in (None, "overview"):
+        return []  # a sub-heading of the overview is not an interviewer's question
+    return [_ask_heading(ctx, block, raw)]
+
+
+def _interview_paragraph_role(ctx: Context, block: Block) -> str:
+    if ctx.section == "interview" and not ctx.question_id:
+        return "intro"  # the editor's summary before the first question
+    if block.italic:
+        return "intro"
+    return "overview" if ctx.section == "overview" else "answer"
+
+
+def _report_heading(ctx: Context, block: Block, raw: str) -> list[dict]:
+    if block.level == 2:
+        if _OVERVIEW.match(block.text):
+            ctx.enter_section("overview", "", block.text.rstrip(":："))
+        else:
+            ctx.enter_section("report", block.text, block.text)
+        return []
+    if ctx.section is None:
+        return []
+    return [_ask_heading(ctx, block, raw)]
+
+
+def _report_paragraph_role(ctx: Context, block: Block) -> str:
+    return "overview" if ctx.section == "overview" else "answer"
+
+
+class _Rules(NamedTuple):
+    heading: Callable[[Context, Block, str], list[dict]]
+    paragraph_role: Callable[[Context, Block], str]
+
+
+INTERVIEW_RULES = _Rules(_interview_heading, _interview_paragraph_role)
+REPORT_RULES = _Rules(_report_heading, _report_paragraph_role)
+
+
+def _is_interview(blocks: list[Block]) -> bool:
+    return any(b.kind == "heading" and _GUEST.match(b.source) for b in blocks)
+
+
+def _units(ctx: Context, block: Block, raw: str, rules: _Rules) -> list[dict]:
+    """The rows one block contributes, updating the context."""
+    if block.kind == "heading":
+        if block.level == 1 or not block.text:
+            return []
+        if block.level == 2:
+            ctx.question_id = ctx.question = ""
+        return rules.heading(ctx, block, raw)
+    if block.kind == "embedded_question":
+        return [_ask(ctx, block.char_start, block.char_end, block.text, block.highlights)]
+    if block.kind not in ("paragraph", "list_item") or ctx.section is None or not block.text:
+        return []
+    role = rules.paragraph_role(ctx, block)
+    row = ctx.row(role, block.char_start, block.char_end, block.text, block.highlights)
+    ctx.paragraph_index += role == "answer"
+    return [row]
 
 
 def parse_chapter(raw: str, document: str, embedded_questions: list[str] | None = None) -> pd.DataFrame:
@@ -169,133 +518,11 @@ def parse_chapter(raw: str, document: str, embedded_questions: list[str] | None 
     answer paragraph (exact raw text, see ``lexicons/embedded_questions.yaml``): each becomes a
     ``question`` unit of its own, and what follows it, up to the next heading, answers it.
     """
-    embedded_questions = [q for q in (embedded_questions or []) if q.strip()]
-    lines = _skip_front_matter(_lines(raw))
-    interview_mode = any(
-        (m := _HEADING.match(line.text)) and _GUEST.match(m.group(2)) for line in lines
-    )
-    rows: list[dict] = []
-    state = {
-        "section": None,  # None before any ## heading
-        "role_default": "overview",
-        "guest": "",
-        "organization": "",
-        "interview_title": "",
-        "question_id": "",
-        "question": "",
-        "paragraph_index": 0,
-    }
-    question_count = 0
-    paragraph = _Paragraph()
-
-    def emit(role: str, start: int, end: int, text: str, highlights: list[str]) -> None:
-        rows.append(
-            {
-                "document": document,
-                "guest": state["guest"],
-                "organization": state["organization"],
-                "interview_title": state["interview_title"],
-                "role": role,
-                "question_id": state["question_id"] if role in ("question", "answer") else "",
-                "question": state["question"] if role in ("question", "answer") else "",
-                "paragraph_index": state["paragraph_index"] if role != "question" else 0,
-                "text": text,
-                "highlights": json.dumps(highlights, ensure_ascii=False),
-                "char_start": start,
-                "char_end": end,
-            }
-        )
-
-    def flush() -> None:
-        nonlocal paragraph
-        if not paragraph.lines:
-            return
-        block = raw[paragraph.start : paragraph.end]
-        paragraph = _Paragraph()
-        if _IMAGE_ONLY.match(block.strip()) or state["section"] is None:
-            return
-        if interview_mode and state["section"] == "interview" and not state["question_id"]:
-            role = "intro"  # the editor's summary before the first question
-        elif interview_mode and _is_italic(block):
-            role = "intro"
-        elif state["section"] == "overview":
-            role = "overview"
-        else:
-            role = "answer"
-        start, end = paragraph_start, paragraph_end
-        if role == "answer":
-            for question in embedded_questions:
-                at = raw.find(question, start, end)
-                if at >= 0:
-                    emit_unit("answer", start, at)
-                    ask(at, at + len(question))
-                    start = at + len(question)
-        emit_unit(role, start, end)
-
-    def emit_unit(role: str, start: int, end: int) -> None:
-        """Emit raw[start:end] as one unit, its span trimmed of surrounding white space."""
-        while start < end and raw[start].isspace():
-            start += 1
-        while end > start and raw[end - 1].isspace():
-            end -= 1
-        text, highlights = clean_markup(raw[start:end])
-        if not text:
-            return
-        emit(role, start, end, text, highlights)
-        if role == "answer":
-            state["paragraph_index"] += 1
-
-    def ask(start: int, end: int) -> None:
-        """A question unit at raw[start:end]; the answers that follow belong to it."""
-        nonlocal question_count
-        question_count += 1
-        question, highlights = clean_markup(raw[start:end])
-        state.update(question_id=f"{document}-Q{question_count:02d}", question=question, paragraph_index=0)
-        emit("question", start, end, question, highlights)
-
-    for line in lines:
-        heading = _HEADING.match(line.text)
-        if heading is None and line.text.strip():
-            if not paragraph.lines:
-                paragraph_start = line.start + (len(line.text) - len(line.text.lstrip()))
-            paragraph.lines.append(line)
-            paragraph_end = line.start + len(line.text.rstrip())
-            continue
-        flush()
-        if heading is None:
-            continue
-        level, title = len(heading.group(1)), clean_markup(heading.group(2))[0]
-        if level == 1 or not title:
-            continue
-        if level == 2:
-            state.update(question_id="", question="", paragraph_index=0, organization="")
-            interview = _INTERVIEW.match(title)
-            if _OVERVIEW.match(title):
-                state.update(section="overview", guest="", interview_title=title.rstrip(":："))
-            elif interview_mode and interview:
-                state.update(section="interview", guest="", interview_title=interview.group("title"))
-            elif interview_mode:
-                state.update(section="overview", guest="", interview_title=title)
-            else:
-                state.update(section="report", guest=title, interview_title=title)
-            continue
-        guest = _GUEST.match(title)
-        if guest:
-            state.update(guest=guest.group("name").strip(), organization=(guest.group("org") or "").strip())
-            if state["section"] is None:
-                state["section"] = "interview"
-            continue
-        if state["section"] in (None, "overview") and interview_mode:
-            continue  # a sub-heading of the overview is not an interviewer's question
-        if state["section"] is None:
-            continue
-        raw_title = heading.group(2)
-        prefix = _QUESTION_PREFIX.match(raw_title)
-        title_start = line.start + line.text.find(raw_title) + (prefix.end() if prefix else 0)
-        title_end = line.start + line.text.find(raw_title) + len(raw_title)
-        ask(title_start, title_end)
-    flush()
-
+    questions = [q for q in (embedded_questions or []) if q.strip()]
+    blocks = split_embedded_questions(read_blocks(raw), raw, questions)
+    rules = INTERVIEW_RULES if _is_interview(blocks) else REPORT_RULES
+    ctx = Context(document)
+    rows = [row for block in blocks for row in _units(ctx, block, raw, rules)]
     frame = pd.DataFrame(rows, columns=[c for c in SEGMENT_COLUMNS if c != "segment_id"])
     if frame.empty or not (frame["role"] == "answer").any():
         raise StructureError(
@@ -304,10 +531,7 @@ def parse_chapter(raw: str, document: str, embedded_questions: list[str] | None 
             "headings followed by paragraphs",
         )
     frame.insert(0, "segment_id", [f"{document}-{i:04d}" for i in range(len(frame))])
-    frame["paragraph_index"] = frame["paragraph_index"].astype("int64")
-    frame["char_start"] = frame["char_start"].astype("int64")
-    frame["char_end"] = frame["char_end"].astype("int64")
-    return frame
+    return frame.astype({"paragraph_index": "int64", "char_start": "int64", "char_end": "int64"})
 
 
 def document_name(path: Path) -> str:
