@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -213,7 +214,7 @@ def test_bold_closes_after_chinese_punctuation_followed_by_a_character():
 
 def test_inline_markup_is_read_by_the_markdown_parser():
     text, highlights = clean_markup("见 `code`、<span>标签</span>、[链接](http://x)、![图](a.png)、\\*星号\\*和 <http://y.z>。")
-    assert text == "见 code、标签、链接、、*星号*和 。"
+    assert text == "见 code、标签、链接、、*星号*和。"
     assert highlights == []
 
 
@@ -226,3 +227,92 @@ def test_only_a_closed_dash_block_at_the_top_is_front_matter():
     blocks = read_blocks("\n---\ntitle: x\n---\n# 标题\n")
     assert [b.kind for b in blocks] == ["front_matter", "heading"]
     assert [b.kind for b in read_blocks("---\n# 标题\n")] == ["rule", "heading"]
+
+
+# --- Only prose is text -----------------------------------------------------------------------
+
+
+def _report(body: str) -> str:
+    """A minimal report chapter: one section, one subsection, one prose paragraph, then ``body``."""
+    return "# 报告\n\n## 第一节 数据库\n\n### 现状\n\n数据库市场在增长。\n\n" + body
+
+
+def _units(body: str, document="toy"):
+    raw = _report(body)
+    return parse_chapter(raw, document), raw
+
+
+def test_a_pipe_table_becomes_one_table_row_not_answer_text():
+    frame, raw = _units("| 产品 | 价格 |\n|---|---|\n| **甲** | 十元 |\n| 乙 | [面议](http://b) |\n\n表后的段落。\n")
+    assert frame["role"].tolist() == ["question", "answer", "table", "answer"]
+    table = frame[frame["role"] == "table"].iloc[0]
+    assert table["text"] == "产品 | 价格\n甲 | 十元\n乙 | 面议"
+    assert raw[table["char_start"] : table["char_end"]].startswith("| 产品") and raw[table["char_end"] - 1] == "|"
+    assert json.loads(table["links"]) == ["http://b"]
+
+
+def test_an_image_grid_table_is_no_unit_at_all():
+    frame, _ = _units("| ![a](a.png) | ![b](b.png) |\n|---|---|\n")
+    assert frame["role"].tolist() == ["question", "answer"]
+
+
+def test_an_html_table_becomes_one_table_row():
+    frame, _ = _units("<table>\n  <tr><th>项目</th><th> 许可证 </th></tr>\n  <tr><td>甲项目</td><td>MIT</td></tr>\n</table>\n")
+    assert frame.loc[frame["role"] == "table", "text"].tolist() == ["项目 | 许可证\n甲项目 | MIT"]
+    assert not frame["text"].str.contains("<").any()
+
+
+def test_html_comments_and_code_blocks_never_appear():
+    frame, _ = _units("<!-- 编辑备注：待补充 -->\n\n```python\nprint('代码')\n```\n\n    缩进四格仍是正文。\n")
+    assert frame["text"].tolist() == ["现状", "数据库市场在增长。", "缩进四格仍是正文。"]
+
+
+def test_figure_and_table_captions_get_the_caption_role():
+    body = ("图 2.1 某项指标的年度变化\n\n"
+            "<center> 表 3.2 示例数据汇总 </center>\n"
+            "上一段漏掉的半句话。\n<br>\n\n"
+            "Figure 3: Market size\n\n"
+            "图为示意，说明了各个环节之间的关系。\n\n"
+            "图 1 显示了市场在过去三年里持续增长，这一趋势在明年还会延续下去。\n")
+    frame, raw = _units(body)
+    roles = dict(zip(frame["text"], frame["role"]))
+    assert roles["图 2.1 某项指标的年度变化"] == "caption"
+    assert roles["表 3.2 示例数据汇总"] == "caption"
+    assert roles["Figure 3: Market size"] == "caption"
+    # a sentence that merely starts with 图 is prose, and so is text stuck behind a caption
+    assert roles["图为示意，说明了各个环节之间的关系。"] == "answer"
+    assert roles["图 1 显示了市场在过去三年里持续增长，这一趋势在明年还会延续下去。"] == "answer"
+    assert roles["上一段漏掉的半句话。"] == "answer"
+    for row in frame.itertuples():
+        assert clean_markup(raw[row.char_start : row.char_end])[0] == row.text
+
+
+def test_each_list_item_is_a_unit_without_its_marker():
+    frame, raw = _units("本章分为：\n- **社区**：用户与贡献者\n- 产品\n  续行\n1. 生态\n   - 嵌套项\n")
+    answers = frame[frame["role"] == "answer"]
+    assert answers["text"].tolist()[1:] == ["本章分为：", "社区：用户与贡献者", "产品续行", "生态", "嵌套项"]
+    assert answers["paragraph_index"].tolist() == [0, 1, 2, 3, 4, 5]
+    for row in answers.itertuples():
+        assert not re.match(r"\s|[-*+]\s|\d+[.)]\s", raw[row.char_start :]), row.text
+        assert clean_markup(raw[row.char_start : row.char_end])[0] == row.text
+
+
+def test_a_block_quote_is_kept_as_a_quotation_without_its_marker():
+    frame, raw = _units("> 开源是一种\n> 生产方式。\n\n引用之后的正文。\n")
+    quote = frame[frame["text"] == "开源是一种生产方式。"].iloc[0]
+    assert quote["role"] == "answer" and quote["is_quote"]
+    assert clean_markup(raw[quote["char_start"] : quote["char_end"]])[0] == quote["text"]
+    assert not frame.loc[frame["text"] != quote["text"], "is_quote"].any()
+
+
+def test_urls_leave_the_text_and_are_kept_in_links():
+    frame, _ = _units("推荐这个工具：https://example.org/tool/a-b_c。详见 <https://x.org/a> 和"
+                      "[官网](https://y.com)，或 www.z.cn 。\n")
+    row = frame.iloc[-1]
+    assert row["text"] == "推荐这个工具：。详见 和官网，或 。"
+    assert json.loads(row["links"]) == ["https://example.org/tool/a-b_c", "https://x.org/a", "https://y.com", "www.z.cn"]
+
+
+def test_an_image_only_paragraph_is_no_unit():
+    frame, _ = _units("![图](a.png) ![图](b.png)\n\n<div>\n\n![图](c.png)\n\n</div>\n")
+    assert frame["role"].tolist() == ["question", "answer"]

@@ -19,6 +19,11 @@ The chapter's conventions (see ``data/raw/README.md``):
 * ``###``/``####`` headings (optionally prefixed ``Q：``) — the interviewer's questions;
 * paragraphs under a question — the guest's answer, one row per paragraph.
 
+Only prose is text. Each list item is a unit of its own (marker removed); a block quote is kept
+(``is_quote``); a pipe or HTML table is one ``table`` row; a short ``图 2.1 …``/``Table 3: …``
+paragraph (or ``<center>`` line) is a ``caption``; HTML comments, code blocks, image-only
+paragraphs and image-only tables are no unit at all; URLs leave the text for ``links``.
+
 A chapter with no ``访谈嘉宾`` heading is read as a *report*: each ``##`` section takes the
 guest's place (``guest`` = section title) so that every later analysis can compare sections,
 ``###``/``####`` subsection headings take the ``question`` role and their paragraphs the
@@ -32,14 +37,18 @@ document            document name (file stem)
 guest               guest's name (report mode: the ``##`` section title); ``""`` for overview
 organization        guest's organisation; ``""`` when none is given
 interview_title     the ``##`` heading without 《》
-role                ``overview`` | ``intro`` | ``question`` | ``answer``
+role                ``overview`` | ``intro`` | ``question`` | ``answer`` | ``table`` | ``caption``
+                    (statistics read ``answer`` rows only: tables and captions never count)
 question_id         ``{document}-Q{n:02d}`` for a question and the answers under it, else ``""``
 question            the question text (for questions and their answers), else ``""``
 paragraph_index     0-based index of the paragraph within its question / section
-text                the unit's text with Markdown markup removed
+text                the unit's text with Markdown and HTML markup and URLs removed; a table's
+                    rows one per line, cells joined by `` | ``
 highlights          JSON list of the bold (``**…**``) spans in the unit, markup removed
 char_start          offset of the unit's first character in the raw file's text
 char_end            offset one past its last character: ``raw[char_start:char_end]``
+is_quote            ``True`` for a paragraph inside a ``>`` block quote (marker removed)
+links               JSON list of the URLs in the unit (link targets and bare URLs), in order
 ==================  ======================================================================
 
 ``clean_markup(raw[char_start:char_end])`` gives back ``text`` and ``highlights`` for every row.
@@ -49,6 +58,7 @@ from __future__ import annotations
 
 import json
 import re
+from html.parser import HTMLParser
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -79,15 +89,23 @@ SEGMENT_COLUMNS = [
     "highlights",
     "char_start",
     "char_end",
+    "is_quote",
+    "links",
 ]
-ROLES = ("overview", "intro", "question", "answer")
+ROLES = ("overview", "intro", "question", "answer", "table", "caption")
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r|$)")
 _GUEST = re.compile(r"^访谈嘉宾[ \t]*[:：][ \t]*(?P<name>[^（(]+?)[ \t]*(?:[（(][ \t]*(?P<org>[^）)]*?)[ \t]*[）)])?[ \t]*$")
 _QUESTION_PREFIX = re.compile(r"^(?:Q\d*|问)[ \t]*[:：.、][ \t]*", re.IGNORECASE)
 _OVERVIEW = re.compile(r"^(?:概述|概要|综述|导语|引言)[ \t]*[:：]?$")
 _INTERVIEW = re.compile(r"^《(?P<title>.+)》$")
+_CAPTION = re.compile(r"^(?:图|表|Figure|Fig\.|Table)[ \t]*\d+(?:[.．\-–]\d+)*(?:[ \t:：.．、]|$)", re.IGNORECASE)
+_CAPTION_MAX_CHARS = 80
 _SPACES = re.compile(r"[ \t]*(?:\r\n|\n|\r)[ \t]*")
+# A bare URL: ASCII URL characters only, so it ends where Chinese text resumes.
+_URL = re.compile(r"[ \t]?(?P<url>(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'*+,;=%]+)|(?P<mark>\ue000)")
+_LINK_MARK = "\ue000"  # where a link's target stood (a private-use character: never in the text)
+_URL_TAIL = ".,;:!?'\")]"  # punctuation after a URL belongs to the sentence
 
 
 # --------------------------------------------------------------------------------------------
@@ -206,32 +224,46 @@ def _join_lines(text: str) -> str:
     return _SPACES.sub(_joiner, text)
 
 
+def _take_urls(text: str, links: list[str], hrefs: list[str] | None = None) -> str:
+    """Remove bare URLs from ``text`` (with one space before them) and put them in ``links``,
+    in document order with the targets of the links marked by ``_LINK_MARK`` (``hrefs``)."""
+    hrefs = list(hrefs or [])
+
+    def _take(match: re.Match) -> str:
+        if match.group("mark"):
+            links.append(hrefs.pop(0) if hrefs else "")
+            return ""
+        url = match.group("url").rstrip(_URL_TAIL)
+        links.append(url)
+        return match.group("url")[len(url):]
+
+    return _URL.sub(_take, text)
+
+
 def _render_inline(children: list[Token]) -> _Inline:
-    """Plain text of an inline token stream: bold spans and link targets collected; images,
-    inline HTML and autolinks (whose text is only the URL) dropped."""
+    """Plain text of an inline token stream: bold spans and URLs collected; images, inline
+    HTML and URLs dropped (a link keeps its text)."""
     parts: list[str] = []
     bold_starts: list[int] = []
-    highlights, links = [], []
-    skip = 0  # inside an image or an autolink
+    highlights, hrefs = [], []
     for token in children:
-        if token.type == "link_open":
-            links.append(str(token.attrGet("href") or ""))
-            skip += token.markup in ("autolink", "linkify")
-        elif token.type == "link_close" and token.markup in ("autolink", "linkify"):
-            skip -= 1
+        if token.type == "link_open" and token.markup != "autolink":  # an autolink's text is its URL
+            parts.append(_LINK_MARK)
+            hrefs.append(str(token.attrGet("href") or ""))
         elif token.type == "strong_open":
             bold_starts.append(len(parts))
         elif token.type == "strong_close" and bold_starts:
-            inner = _join_lines("".join(parts[bold_starts.pop():])).strip()
+            inner = _take_urls(_join_lines("".join(parts[bold_starts.pop():])), []).strip()
             if inner:
                 highlights.append(inner)
         elif token.type in ("softbreak", "hardbreak"):
             parts.append("\n")
-        elif token.type in ("text", "text_special", "code_inline") and not skip:
+        elif token.type in ("text", "text_special", "code_inline"):
             parts.append(token.content)
+    links: list[str] = []
     # an unmatched '**' is a typo, not text
-    text = _join_lines("".join(parts).replace("**", "")).strip()
-    return _Inline(text, tuple(highlights), tuple(links), _wholly_emphasised(children))
+    text = _take_urls(_join_lines("".join(parts).replace("**", "")), links, hrefs).strip()
+    return _Inline(text, tuple(highlights), tuple(dict.fromkeys(links)), _wholly_emphasised(children))
 
 
 def _wholly_emphasised(children: list[Token]) -> bool:
@@ -247,12 +279,93 @@ def _wholly_emphasised(children: list[Token]) -> bool:
     return True
 
 
+def _table_text(rows: list[list[str]]) -> str:
+    """One line per row, cells joined by `` | ``; rows with no text (image grids) dropped."""
+    return "\n".join(" | ".join(cells) for cells in rows if any(cells))
+
+
+#: Tags that end a run of text in an HTML block (inline tags such as <b> or <span> do not).
+_HTML_BREAKS = frozenset("address article aside blockquote br center dd div dl dt figcaption figure footer "
+                         "h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table td th tr ul".split())
+
+
+def _advance(position: tuple[int, int], text: str) -> tuple[int, int]:
+    """(line, column) after ``text`` when it starts at ``position``."""
+    lines = text.split("\n")
+    if len(lines) == 1:
+        return position[0], position[1] + len(text)
+    return position[0] + len(lines) - 1, len(lines[-1])
+
+
+class _HtmlText(HTMLParser):
+    """Where an HTML block's text runs are (line, column from 1, 0), or its table cells if it
+    holds a table. Comments, scripts and styles are not text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.runs: list[list[tuple[int, int]]] = []  # [start, end] of each run of text
+        self.parts: list[str] = []
+        self.rows: list[list[str]] = []
+        self.cell: list[str] | None = None
+        self.links: list[str] = []
+        self.hidden = 0
+        self.in_run = False
+
+    def handle_starttag(self, tag: str, attrs) -> None:  # noqa: ANN001 — HTMLParser's signature
+        self.in_run &= tag not in _HTML_BREAKS
+        if tag in ("script", "style"):
+            self.hidden += 1
+        elif tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self.cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        self.in_run &= tag not in _HTML_BREAKS
+        if tag in ("script", "style"):
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in ("td", "th") and self.cell is not None:
+            if not self.rows:
+                self.rows.append([])
+            self.rows[-1].append(_plain_html("".join(self.cell), self.links))
+            self.cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self.hidden:
+            return
+        if self.cell is not None:
+            self.cell.append(data)
+            return
+        self.parts.append(data)
+        if not data.strip():
+            return
+        start = _advance(self.getpos(), data[: len(data) - len(data.lstrip())])
+        end = _advance(self.getpos(), data.rstrip())
+        if self.in_run:
+            self.runs[-1][1] = end
+        else:
+            self.runs.append([start, end])
+            self.in_run = True
+
+
+def _plain_html(text: str, links: list[str]) -> str:
+    text = re.sub(r"[ \t]+", " ", _join_lines(text.replace("**", "")))
+    return _take_urls(text, links).strip()
+
+
+def _read_html(content: str) -> _HtmlText:
+    parser = _HtmlText()
+    parser.feed(content)
+    parser.close()
+    return parser
+
+
 class _Reader:
     """Turns markdown-it's token stream into blocks with spans into the raw text."""
 
     def __init__(self, raw: str, lines: list[tuple[int, int]], first_line: int):
         self.raw, self.lines, self.first_line = raw, lines, first_line
-        self.quote_depth = 0
+        self.quote_depth = self.item_depth = 0
         self.blocks: list[Block] = []
 
     def line(self, index: int) -> tuple[int, int]:
@@ -271,41 +384,73 @@ class _Reader:
         last_start, last_end = self.line(min(last, token.map[1] - 1))
         return at, last_start + len(self.raw[last_start:last_end].rstrip())
 
-    def add(self, kind: str, token: Token, inline: Token | None = None, **extra) -> None:
-        content = inline.content if inline is not None else ""
-        if inline is not None and content:
-            start, end = self.span(token, content, extra.pop("after", 0))
-            rendered = _render_inline(inline.children or [])
-            extra.update(text=rendered.text, source=content, highlights=rendered.highlights,
-                         links=rendered.links, italic=rendered.italic)
-        else:
-            extra.pop("after", None)
-            start, end = self.line(token.map[0])[0], self.line(token.map[1] - 1)[1]
-            start += len(self.raw[start:end]) - len(self.raw[start:end].lstrip())
-            end = start + len(self.raw[start:end].rstrip())
-        self.blocks.append(Block(kind, start, end, quoted=self.quote_depth > 0, **extra))
+    def lines_span(self, token: Token) -> tuple[int, int]:
+        """The token's whole lines, white space around them excluded."""
+        start, end = self.line(token.map[0])[0], self.line(token.map[1] - 1)[1]
+        while start < end and self.raw[start].isspace():
+            start += 1
+        return start, start + len(self.raw[start:end].rstrip())
+
+    def add_inline(self, kind: str, token: Token, inline: Token, after: int = 0, **extra) -> None:
+        start, end = self.span(token, inline.content, after)
+        rendered = _render_inline(inline.children or [])
+        self.blocks.append(Block(kind, start, end, rendered.text, source=inline.content,
+                                 highlights=rendered.highlights, links=rendered.links,
+                                 quoted=self.quote_depth > 0, italic=rendered.italic, **extra))
+
+    def add_lines(self, kind: str, token: Token, text: str = "", links: tuple[str, ...] = ()) -> None:
+        start, end = self.lines_span(token)
+        self.blocks.append(Block(kind, start, end, text, source=token.content, links=links,
+                                 quoted=self.quote_depth > 0))
+
+    def add_html(self, token: Token) -> None:
+        """An HTML table is a table; otherwise each run of text between block-level tags is a
+        block of its own (a <center> caption, a stray sentence after it), with its own span."""
+        html = _read_html(token.content)
+        if html.rows:
+            self.add_lines("table", token, _table_text(html.rows), tuple(dict.fromkeys(html.links)))
+            return
+        if self.quote_depth or not html.runs:  # in a quote the content lost its '>' markers, so
+            # its columns no longer match the raw lines: the block is one unit
+            text = _plain_html("".join(html.parts), html.links)
+            self.add_lines("html", token, text, tuple(dict.fromkeys(html.links)))
+            return
+        for (start_line, start_col), (end_line, end_col) in html.runs:
+            start = self.line(token.map[0] + start_line - 1)[0] + start_col
+            end = self.line(token.map[0] + end_line - 1)[0] + end_col
+            content = _unit_content(self.raw[start:end])
+            self.blocks.append(Block("html", start, end, content.text, source=self.raw[start:end],
+                                     highlights=content.highlights, links=content.links))
+
+    def add_table(self, tokens: list[Token], i: int) -> None:
+        rows: list[list[str]] = []
+        links: list[str] = []
+        for token in tokens[i:]:
+            if token.type == "table_close":
+                break
+            if token.type == "tr_open":
+                rows.append([])
+            elif token.type == "inline":
+                rendered = _render_inline(token.children or [])
+                rows[-1].append(rendered.text)
+                links += rendered.links
+        self.add_lines("table", tokens[i], _table_text(rows), tuple(dict.fromkeys(links)))
 
     def read(self, tokens: list[Token]) -> list[Block]:
-        in_item = False
         for i, token in enumerate(tokens):
-            if token.type == "blockquote_open":
-                self.quote_depth += 1
-            elif token.type == "blockquote_close":
-                self.quote_depth -= 1
-            elif token.type == "list_item_open":
-                in_item = True
-            elif token.type == "list_item_close":
-                in_item = False
-            elif token.type == "heading_open":
+            self.quote_depth += {"blockquote_open": 1, "blockquote_close": -1}.get(token.type, 0)
+            self.item_depth += {"list_item_open": 1, "list_item_close": -1}.get(token.type, 0)
+            if token.type == "heading_open":
                 level = int(token.tag[1])
-                self.add("heading", token, tokens[i + 1], level=level, after=level if token.markup.startswith("#") else 0)
+                self.add_inline("heading", token, tokens[i + 1], level if token.markup.startswith("#") else 0, level=level)
             elif token.type == "paragraph_open":
-                self.add("list_item" if in_item else "paragraph", token, tokens[i + 1])
-            elif token.type in ("html_block", "fence", "hr"):
-                kind = {"html_block": "html", "fence": "code", "hr": "rule"}[token.type]
-                self.add(kind, token, source=token.content)
+                self.add_inline("list_item" if self.item_depth else "paragraph", token, tokens[i + 1])
+            elif token.type == "html_block":
+                self.add_html(token)
+            elif token.type in ("fence", "hr"):
+                self.add_lines("code" if token.type == "fence" else "rule", token)
             elif token.type == "table_open":
-                self.add("table", token)
+                self.add_table(tokens, i)
         return self.blocks
 
 
@@ -325,17 +470,31 @@ def read_blocks(raw: str) -> list[Block]:
     return blocks + _Reader(raw, lines, skip).read(_MD.parse(body))
 
 
+#: Blocks that can carry a unit's text.
+TEXT_BLOCKS = ("paragraph", "list_item", "table", "html")
+
+
+def _unit_content(source: str) -> _Inline:
+    """Text, highlights and links of a unit's raw source, read as the chapter is read."""
+    blocks = [b for b in read_blocks(source) if b.text and b.kind in (*TEXT_BLOCKS, "heading")]
+    if len(blocks) == 1:
+        only = blocks[0]
+        return _Inline(only.text, only.highlights, only.links, only.italic)
+    text = _join_lines("\n".join(b.text for b in blocks)).strip()
+    links = tuple(dict.fromkeys(link for b in blocks for link in b.links))
+    return _Inline(text, tuple(h for b in blocks for h in b.highlights), links, False)
+
+
 def clean_markup(text: str) -> tuple[str, list[str]]:
     """Remove Markdown from a unit's source; return its plain text and its bold spans.
 
     The source is read as the parser reads the chapter, so for every row of the segments table
-    ``clean_markup(raw[char_start:char_end]) == (text, highlights)``. Images vanish, links keep
-    their text, bold and italic markers are dropped. Line breaks inside a paragraph are joined
-    (Chinese needs no space there).
+    ``clean_markup(raw[char_start:char_end]) == (text, highlights)``. Images, HTML tags and
+    URLs vanish, links keep their text, bold and italic markers are dropped. Line breaks inside
+    a paragraph are joined (Chinese needs no space there).
     """
-    blocks = [b for b in read_blocks(text) if b.kind not in ("front_matter", "html", "code", "rule")]
-    joined = _join_lines("\n".join(b.text for b in blocks if b.text)).strip()
-    return joined, [h for b in blocks for h in b.highlights]
+    content = _unit_content(text)
+    return content.text, list(content.highlights)
 
 
 # --------------------------------------------------------------------------------------------
@@ -353,11 +512,11 @@ def _trimmed(raw: str, start: int, end: int) -> tuple[int, int]:
 def _piece(raw: str, kind: str, start: int, end: int, like: Block) -> Block | None:
     """A block for raw[start:end] (trimmed), its text read from the raw text; None if empty."""
     start, end = _trimmed(raw, start, end)
-    text, highlights = clean_markup(raw[start:end])
-    if not text:
+    content = _unit_content(raw[start:end])
+    if not content.text:
         return None
-    return replace(like, kind=kind, char_start=start, char_end=end, text=text,
-                   source=raw[start:end], highlights=tuple(highlights), italic=False)
+    return replace(like, kind=kind, char_start=start, char_end=end, text=content.text,
+                   source=raw[start:end], highlights=content.highlights, links=content.links, italic=False)
 
 
 def split_embedded_questions(blocks: list[Block], raw: str, questions: list[str]) -> list[Block]:
@@ -403,7 +562,7 @@ class Context:
         self.section, self.guest, self.interview_title = section, guest, title
         self.organization, self.question_id, self.question, self.paragraph_index = "", "", "", 0
 
-    def row(self, role: str, start: int, end: int, text: str, highlights) -> dict:
+    def row(self, role: str, unit: Block) -> dict:
         asked = role in ("question", "answer")
         return {
             "document": self.document,
@@ -414,26 +573,29 @@ class Context:
             "question_id": self.question_id if asked else "",
             "question": self.question if asked else "",
             "paragraph_index": self.paragraph_index if role != "question" else 0,
-            "text": text,
-            "highlights": json.dumps(list(highlights), ensure_ascii=False),
-            "char_start": start,
-            "char_end": end,
+            "text": unit.text,
+            "highlights": json.dumps(list(unit.highlights), ensure_ascii=False),
+            "char_start": unit.char_start,
+            "char_end": unit.char_end,
+            "is_quote": unit.quoted,
+            "links": json.dumps(list(unit.links), ensure_ascii=False),
         }
 
 
-def _ask(ctx: Context, start: int, end: int, text: str, highlights) -> dict:
+def _ask(ctx: Context, unit: Block) -> dict:
     """A question unit; the answers that follow belong to it."""
     ctx.questions += 1
-    ctx.question_id, ctx.question, ctx.paragraph_index = f"{ctx.document}-Q{ctx.questions:02d}", text, 0
-    return ctx.row("question", start, end, text, highlights)
+    ctx.question_id, ctx.question, ctx.paragraph_index = f"{ctx.document}-Q{ctx.questions:02d}", unit.text, 0
+    return ctx.row("question", unit)
 
 
 def _ask_heading(ctx: Context, block: Block, raw: str) -> dict:
     """A question heading: its title, a ``Q：`` prefix excluded from the unit."""
     prefix = _QUESTION_PREFIX.match(block.source)
     start = block.char_start + (prefix.end() if prefix else 0)
-    text, highlights = clean_markup(raw[start:block.char_end])
-    return _ask(ctx, start, block.char_end, text, highlights)
+    content = _unit_content(raw[start:block.char_end])
+    return _ask(ctx, replace(block, char_start=start, text=content.text, highlights=content.highlights,
+                             links=content.links))
 
 
 def _interview_heading(ctx: Context, block: Block, raw: str) -> list[dict]:
@@ -502,13 +664,28 @@ def _units(ctx: Context, block: Block, raw: str, rules: _Rules) -> list[dict]:
             ctx.question_id = ctx.question = ""
         return rules.heading(ctx, block, raw)
     if block.kind == "embedded_question":
-        return [_ask(ctx, block.char_start, block.char_end, block.text, block.highlights)]
-    if block.kind not in ("paragraph", "list_item") or ctx.section is None or not block.text:
+        return [_ask(ctx, block)]
+    if block.kind not in TEXT_BLOCKS or ctx.section is None or not block.text:
         return []
-    role = rules.paragraph_role(ctx, block)
-    row = ctx.row(role, block.char_start, block.char_end, block.text, block.highlights)
+    role = _block_role(ctx, block, rules)
+    row = ctx.row(role, block)
     ctx.paragraph_index += role == "answer"
     return [row]
+
+
+def _is_caption(block: Block) -> bool:
+    """A short paragraph that names a figure or table (``图 2.1 …``, ``Table 3: …``)."""
+    return (block.kind in ("paragraph", "html") and len(block.text) <= _CAPTION_MAX_CHARS
+            and bool(_CAPTION.match(block.text)) and not block.text.endswith("。"))
+
+
+def _block_role(ctx: Context, block: Block, rules: _Rules) -> str:
+    """Tables and captions are never prose, whoever's section they are in."""
+    if block.kind == "table":
+        return "table"
+    if _is_caption(block):
+        return "caption"
+    return rules.paragraph_role(ctx, block)
 
 
 def parse_chapter(raw: str, document: str, embedded_questions: list[str] | None = None) -> pd.DataFrame:
@@ -531,7 +708,7 @@ def parse_chapter(raw: str, document: str, embedded_questions: list[str] | None 
             "headings followed by paragraphs",
         )
     frame.insert(0, "segment_id", [f"{document}-{i:04d}" for i in range(len(frame))])
-    return frame.astype({"paragraph_index": "int64", "char_start": "int64", "char_end": "int64"})
+    return frame.astype({"paragraph_index": "int64", "char_start": "int64", "char_end": "int64", "is_quote": "bool"})
 
 
 def document_name(path: Path) -> str:
