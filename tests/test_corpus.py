@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from analysis.corpus import SEGMENT_COLUMNS, clean_markup, load_corpus, parse_chapter, read_blocks
-from analysis.errors import StructureError
+from analysis.corpus import SEGMENT_COLUMNS, clean_markup, load_corpus, load_profile, parse_chapter, read_blocks
+from analysis.errors import InputError, StructureError
+from analysis.paths import PROJECT_ROOT
 
 GUESTS = {"徐至行": "国方创新", "刘景媛": "德联资本", "丁宁": "INP", "刘超": "Atypical Ventures"}
 
@@ -316,3 +319,170 @@ def test_urls_leave_the_text_and_are_kept_in_links():
 def test_an_image_only_paragraph_is_no_unit():
     frame, _ = _units("![图](a.png) ![图](b.png)\n\n<div>\n\n![图](c.png)\n\n</div>\n")
     assert frame["role"].tolist() == ["question", "answer"]
+
+
+# --- Conventions as data ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("heading", ["## 一. 概述", "## 1. Overview:", "## 概述 @张三", "## （一）前言", "## Introduction"])
+def test_a_numbered_or_credited_overview_heading_is_recognised(heading):
+    frame = parse_chapter(f"# 报告\n{heading}\n编者的话。\n## 第二节\n### 小节\n正文。\n", "toy")
+    assert frame["role"].tolist() == ["overview", "question", "answer"]
+    assert frame.loc[0, "guest"] == ""
+
+
+def test_a_heading_that_only_starts_like_a_number_is_a_section():
+    frame = parse_chapter("## 一些概述\n### 小节\n正文。\n", "toy")
+    assert frame.loc[frame["role"] == "answer", "guest"].tolist() == ["一些概述"]
+
+
+ENGLISH_INTERVIEW = """# Commercialization
+## Overview
+An editor's note.
+## "Open source as a tool"
+**Guest Speaker: Jane Doe (Acme Capital)**
+
+_A summary by the editor._
+
+### Q: How do you see the market?
+It is cooling down.
+
+### Q2. What comes next?
+More infrastructure.
+"""
+
+
+def test_an_english_interview_names_its_guest_with_guest_speaker():
+    frame = parse_chapter(ENGLISH_INTERVIEW, "en")
+    assert frame["role"].tolist() == ["overview", "intro", "question", "answer", "question", "answer"]
+    guest = frame[frame["role"] == "answer"]
+    assert guest["guest"].unique().tolist() == ["Jane Doe"] and guest["organization"].unique().tolist() == ["Acme Capital"]
+    assert frame.loc[frame["role"] == "question", "text"].tolist() == ["How do you see the market?", "What comes next?"]
+    assert not frame["text"].str.contains("Guest Speaker").any()
+
+
+def test_a_guest_line_without_a_name_is_refused_naming_the_file_and_line(write_chapter):
+    path = write_chapter("# 标题\n## 《访谈》\n\n### 访谈嘉宾：\n### 问题？\n回答。\n", "nameless.md")
+    with pytest.raises(StructureError) as error:
+        load_corpus(path)
+    message = str(error.value)
+    assert "nameless.md" in message and "line 4" in message and "names no guest" in message
+    assert "\n" not in message
+
+
+def test_references_are_back_matter_kept_and_never_compared():
+    raw = _report("### 参考资料\n1. 某某报告，2023。\n\n### 趋势\n云原生是趋势。\n\n"
+                  "## References\n- Doe, J. *Open Source*. 2023.\n### Further Reading\nA book.\n")
+    frame = parse_chapter(raw, "toy")
+    back = frame[frame["role"] == "back_matter"]
+    assert back["text"].tolist() == ["某某报告，2023。", "Doe, J. Open Source. 2023.", "A book."]
+    assert back["guest"].tolist() == ["第一节 数据库", "", ""]
+    assert frame.loc[frame["role"] == "question", "text"].tolist() == ["现状", "趋势"]
+    assert frame.loc[frame["role"] == "answer", "text"].tolist() == ["数据库市场在增长。", "云原生是趋势。"]
+
+
+def test_a_profile_of_ones_own_changes_the_conventions(tmp_path, write_chapter):
+    profile = tmp_path / "profile.yaml"
+    profile.write_text("languages:\n  xx:\n    guest_labels: [Speaker]\n    question_prefixes: [Ask]\n"
+                       "    overview_headings: [Editorial]\n    caption: '^Chart \\d+'\n", encoding="utf-8")
+    path = write_chapter("## Editorial\nNote.\n## Talk\n### Speaker: Li (Org)\n### Ask: Why?\nBecause.\n\nChart 1 growth\n")
+    segments, _ = load_corpus(path, profile=profile)
+    assert segments["role"].tolist() == ["overview", "question", "answer", "caption"]
+    assert segments.loc[1, "text"] == "Why?" and segments.loc[2, "guest"] == "Li"
+    default, _ = load_corpus(path)  # with the default profile the same chapter is a report
+    assert "Speaker: Li (Org)" in default["text"].tolist()
+
+
+def test_a_profile_with_a_bad_pattern_names_the_file_language_and_field(tmp_path):
+    profile = tmp_path / "bad.yaml"
+    profile.write_text("languages:\n  zh:\n    caption: '^(图'\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"bad\.yaml: language 'zh', field 'caption': invalid regex"):
+        load_profile(profile)
+    profile.write_text("languages:\n  zh:\n    captions: x\n", encoding="utf-8")
+    with pytest.raises(InputError, match="unknown field 'captions'"):
+        load_profile(profile)
+
+
+# --- Report mode ----------------------------------------------------------------------------
+
+
+def test_paragraphs_before_the_first_subheading_answer_the_section_itself():
+    frame = parse_chapter("# 报告\n## 第一节\n导入段落。\n### 小节\n正文。\n", "toy")
+    lead = frame[frame["text"] == "导入段落。"].iloc[0]
+    assert lead["role"] == "answer" and lead["guest"] == "第一节"
+    assert lead["question"] == "" and lead["question_id"] == "" and lead["paragraph_index"] == 0
+
+
+def test_a_chapter_of_sections_without_subheadings_is_a_report():
+    frame = parse_chapter("# 报告\n## 数据库\n数据库段落。\n## 操作系统\n操作系统段落。\n", "toy")
+    assert frame[["guest", "role", "question"]].values.tolist() == [["数据库", "answer", ""], ["操作系统", "answer", ""]]
+
+
+def test_a_title_and_paragraphs_is_a_short_report():
+    frame = parse_chapter("# 一篇短文\n\n第一段。\n\n第二段。\n", "short")
+    assert frame["role"].tolist() == ["answer", "answer"]
+    assert frame["guest"].unique().tolist() == ["一篇短文"] and frame["section_path"].unique().tolist() == ["一篇短文"]
+
+
+def test_every_row_carries_its_section_path():
+    frame = parse_chapter(REPORT, "report")
+    paths = dict(zip(frame["text"], frame["section_path"]))
+    assert paths["数据库市场在增长。"] == "第一节 数据库 › 现状"
+    assert paths["云原生是趋势。"] == "第一节 数据库 › 现状 › 趋势"
+    assert paths["操作系统生态需要社区。"] == "第二节 操作系统 › 生态"
+    assert paths["现状"] == "第一节 数据库 › 现状"  # a question's path ends at its own heading
+
+
+def test_the_interview_section_path_runs_from_the_interview_to_the_question(segments):
+    row = segments[segments["text"].str.startswith("通常情况下，我们会关注一些常规指标")].iloc[0]
+    assert row["section_path"] == "《当对标美国失去意义，中国开源应当找到自己的节奏》 › Q：如何评估和评价一个项目，有哪些重要的参考依据？"
+    assert not segments["section_path"].str.contains("访谈嘉宾").any()
+
+
+# --- The 2023 development chapter (report style; not part of the repository) --------------------
+
+# ../shared/corpus/ beside the repository; a worktree elsewhere can point at it with ANALYSIS_SHARED_CORPUS
+SHARED_CORPUS = Path(os.environ.get("ANALYSIS_SHARED_CORPUS", PROJECT_ROOT.parent / "shared" / "corpus"))
+CHAPTER_2023 = SHARED_CORPUS / "commercialization_2023.md"
+
+
+@pytest.fixture(scope="module")
+def chapter_2023():
+    if not CHAPTER_2023.exists():
+        pytest.skip(f"development chapter not found at {CHAPTER_2023} (it lives beside the repository, in ../shared/corpus/)")
+    segments, raws = load_corpus(CHAPTER_2023)
+    return segments, raws["commercialization_2023"]
+
+
+def test_2023_answers_are_prose_only(chapter_2023):
+    segments, _ = chapter_2023
+    answers = segments.loc[segments["role"] == "answer", "text"]
+    assert len(answers) > 200
+    for needle in ("|---", "<!--", "http", "<center", "<div"):
+        assert not answers.str.contains(needle, regex=False).any(), needle
+    assert not answers.str.match(r"\s*(?:[-*+]|\d+[.)])\s").any()
+    assert not answers.str.match(r"(?:图|表)\s*\d+(?:\.\d+)*\s").any()
+
+
+def test_2023_figures_tables_and_links_are_kept_apart(chapter_2023):
+    segments, raw = chapter_2023
+    roles = segments["role"].value_counts()
+    assert roles["caption"] >= 50 and roles["table"] == 2
+    tables = segments.loc[segments["role"] == "table", "text"]
+    assert (tables.str.count("\n") >= 5).all() and tables.str.contains(" | ").all()
+    links = [link for cell in segments["links"] for link in json.loads(cell)]
+    assert links and all(link.startswith("http") for link in links)
+    for row in segments.itertuples():
+        assert clean_markup(raw[row.char_start : row.char_end])[0] == row.text, row.segment_id
+
+
+def test_2023_numbered_overview_is_recognised_and_sections_compared(chapter_2023):
+    segments, _ = chapter_2023
+    # (no text of the chapter is written here: it is not the project's to copy)
+    overview = segments[segments["role"] == "overview"]
+    titles = set(overview["interview_title"])
+    assert len(overview) >= 5 and len(titles) == 1 and (overview["guest"] == "").all()
+    assert re.match(r"[一二三四五六七八九十]+\. ", titles.pop())  # numbered, and still an overview
+    guests = list(dict.fromkeys(segments.loc[segments["guest"] != "", "guest"]))
+    assert len(guests) == 3 and all(re.match(r"[二三四]\. ", g) for g in guests)
+    assert segments["section_path"].str.match(r"[一二三四]\. ").all()

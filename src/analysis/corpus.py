@@ -9,25 +9,33 @@ Parsing happens in two passes:
    decides what each block is for the analysis: the editor's overview or intro, an interviewer's
    question, a guest's answer. Interview rules or report rules are chosen once per chapter.
 
-The chapter's conventions (see ``data/raw/README.md``):
+The chapter's conventions (see ``data/raw/README.md``); the words and patterns among them are
+data, in ``lexicons/profile.yaml`` (``load_corpus(path, profile=…)`` takes a user's own):
 
 * optional YAML front matter between ``---`` lines (metadata, not text);
 * ``# title`` — the chapter title;
-* ``## 概述`` — the editor's overview;
-* ``## 《…》`` — an interview, followed by a ``访谈嘉宾：姓名（机构）`` heading naming the guest;
+* ``## 概述`` — the editor's overview (also 前言, 引言, Overview, …; numbering such as ``一.`` and
+  ``@name`` credits are ignored when matching, so ``## 一. 概述`` is an overview);
+* ``## 《…》`` — an interview, with a guest line naming the guest: ``访谈嘉宾：姓名（机构）``,
+  ``嘉宾：…``, ``Guest Speaker: Name (Org)``, as a heading or a paragraph of its own (a guest
+  line with no name is a :class:`StructureError` naming the line);
 * ``_…_`` paragraphs before the first question — the editor's italic summary of the interview;
-* ``###``/``####`` headings (optionally prefixed ``Q：``) — the interviewer's questions;
-* paragraphs under a question — the guest's answer, one row per paragraph.
+* ``###``/``####`` headings (optionally prefixed ``Q：``/``问：``/``Q1.``) — the interviewer's questions;
+* paragraphs under a question — the guest's answer, one row per paragraph;
+* a ``参考资料``/``References``/``致谢`` heading — back matter: every unit under it, up to the
+  next heading of its level, has role ``back_matter`` (kept, never compared).
 
 Only prose is text. Each list item is a unit of its own (marker removed); a block quote is kept
 (``is_quote``); a pipe or HTML table is one ``table`` row; a short ``图 2.1 …``/``Table 3: …``
 paragraph (or ``<center>`` line) is a ``caption``; HTML comments, code blocks, image-only
 paragraphs and image-only tables are no unit at all; URLs leave the text for ``links``.
 
-A chapter with no ``访谈嘉宾`` heading is read as a *report*: each ``##`` section takes the
-guest's place (``guest`` = section title) so that every later analysis can compare sections,
+A chapter with no guest line is read as a *report*: each ``##`` section takes the guest's place
+(``guest`` = section title) so that every later analysis can compare sections; paragraphs
+between a ``##`` and its first subheading answer the section itself (``question`` empty);
 ``###``/``####`` subsection headings take the ``question`` role and their paragraphs the
-``answer`` role.
+``answer`` role. Text under the ``#`` title before any ``##`` is a section named by the title,
+so a title with paragraphs is a (short) report.
 
 Schema of the segments table (one row per unit, in document order):
 
@@ -35,10 +43,11 @@ Schema of the segments table (one row per unit, in document order):
 segment_id          ``{document}-{n:04d}``; stable for the same input
 document            document name (file stem)
 guest               guest's name (report mode: the ``##`` section title); ``""`` for overview
+                    and back matter
 organization        guest's organisation; ``""`` when none is given
 interview_title     the ``##`` heading without 《》
 role                ``overview`` | ``intro`` | ``question`` | ``answer`` | ``table`` | ``caption``
-                    (statistics read ``answer`` rows only: tables and captions never count)
+                    | ``back_matter`` (statistics read ``answer`` rows only)
 question_id         ``{document}-Q{n:02d}`` for a question and the answers under it, else ``""``
 question            the question text (for questions and their answers), else ``""``
 paragraph_index     0-based index of the paragraph within its question / section
@@ -49,6 +58,8 @@ char_start          offset of the unit's first character in the raw file's text
 char_end            offset one past its last character: ``raw[char_start:char_end]``
 is_quote            ``True`` for a paragraph inside a ``>`` block quote (marker removed)
 links               JSON list of the URLs in the unit (link targets and bare URLs), in order
+section_path        titles of the headings above the unit, `` › ``-joined, from its ``##``
+                    (the ``#`` title in a chapter without ``##``); guest lines excluded
 ==================  ======================================================================
 
 ``clean_markup(raw[char_start:char_end])`` gives back ``text`` and ``highlights`` for every row.
@@ -91,16 +102,12 @@ SEGMENT_COLUMNS = [
     "char_end",
     "is_quote",
     "links",
+    "section_path",
 ]
-ROLES = ("overview", "intro", "question", "answer", "table", "caption")
+ROLES = ("overview", "intro", "question", "answer", "table", "caption", "back_matter")
+SECTION_SEPARATOR = " › "
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r|$)")
-_GUEST = re.compile(r"^访谈嘉宾[ \t]*[:：][ \t]*(?P<name>[^（(]+?)[ \t]*(?:[（(][ \t]*(?P<org>[^）)]*?)[ \t]*[）)])?[ \t]*$")
-_QUESTION_PREFIX = re.compile(r"^(?:Q\d*|问)[ \t]*[:：.、][ \t]*", re.IGNORECASE)
-_OVERVIEW = re.compile(r"^(?:概述|概要|综述|导语|引言)[ \t]*[:：]?$")
-_INTERVIEW = re.compile(r"^《(?P<title>.+)》$")
-_CAPTION = re.compile(r"^(?:图|表|Figure|Fig\.|Table)[ \t]*\d+(?:[.．\-–]\d+)*(?:[ \t:：.．、]|$)", re.IGNORECASE)
-_CAPTION_MAX_CHARS = 80
 _SPACES = re.compile(r"[ \t]*(?:\r\n|\n|\r)[ \t]*")
 # A bare URL: ASCII URL characters only, so it ends where Chinese text resumes.
 _URL = re.compile(r"[ \t]?(?P<url>(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'*+,;=%]+)|(?P<mark>\ue000)")
@@ -498,6 +505,105 @@ def clean_markup(text: str) -> tuple[str, list[str]]:
 
 
 # --------------------------------------------------------------------------------------------
+# Conventions as data: the profile
+# --------------------------------------------------------------------------------------------
+
+_PROFILE_LISTS = ("guest_labels", "question_prefixes", "overview_headings", "back_matter_headings")
+_PROFILE_PATTERNS = ("interview_title", "caption")
+# Numbering before a heading's title: 一. / 1. / 1.2 / （一） / 第一章 (a bare 一 is a word, not a number)
+_NUMBERING = re.compile(r"^(?:第[一二三四五六七八九十百零〇\d]+[章节部分篇]|[(（][一二三四五六七八九十百零〇\d]+[)）]"
+                        r"|[一二三四五六七八九十百零〇]+[.、．]|\d+(?:\.\d+)*(?:[.、．)）]|(?=\s)))\s*")
+_MENTION = re.compile(r"@[^\s@]+")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A chapter's conventions (see ``lexicons/profile.yaml``), compiled."""
+
+    guest_line: re.Pattern
+    question_prefix: re.Pattern
+    interview_title: re.Pattern
+    caption: re.Pattern
+    overview_headings: frozenset[str]
+    back_matter_headings: frozenset[str]
+    caption_max_chars: int = 80
+
+    def heading_key(self, title: str) -> str:
+        """A heading's title as the profile's lists name it: numbering, @mentions and a
+        trailing colon removed, case folded."""
+        title = _NUMBERING.sub("", _MENTION.sub("", title).strip())
+        return title.strip().rstrip(":：").strip().casefold()
+
+    def is_overview(self, title: str) -> bool:
+        return self.heading_key(title) in self.overview_headings
+
+    def is_back_matter(self, title: str) -> bool:
+        return self.heading_key(title) in self.back_matter_headings
+
+    def is_caption(self, text: str) -> bool:
+        return len(text) <= self.caption_max_chars and bool(self.caption.match(text)) and not text.endswith("。")
+
+
+def default_profile_path() -> Path:
+    return Path(str(resources.files("analysis") / "lexicons" / "profile.yaml"))
+
+
+def _profile_fields(path: Path, data: object) -> dict[str, list[str]]:
+    """Every language's entries, field by field, checked: a bad entry names its language and field."""
+    languages = data.get("languages") if isinstance(data, dict) else None
+    if not isinstance(languages, dict) or not languages:
+        raise InputError(path, "expected a 'languages:' mapping of language → conventions")
+    fields: dict[str, list[str]] = {name: [] for name in (*_PROFILE_LISTS, *_PROFILE_PATTERNS)}
+    for language, entries in languages.items():
+        if not isinstance(entries, dict):
+            raise InputError(path, f"language '{language}': expected a mapping of conventions")
+        for name, value in entries.items():
+            if name not in fields:
+                raise InputError(path, f"language '{language}': unknown field '{name}' (known: {', '.join(fields)})")
+            values = value if isinstance(value, list) else [value]
+            if not all(isinstance(v, str) and v.strip() for v in values):
+                raise InputError(path, f"language '{language}', field '{name}': expected non-empty text")
+            for pattern in values if name in _PROFILE_PATTERNS else []:
+                try:
+                    re.compile(pattern)
+                except re.error as err:
+                    raise InputError(path, f"language '{language}', field '{name}': invalid regex ({err})") from None
+            fields[name] += values
+    return fields
+
+
+def _either(patterns: list[str], flags: int = 0) -> re.Pattern:
+    return re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)", flags)
+
+
+def load_profile(path: Path | str | None = None) -> Profile:
+    """Read a profile YAML file (default: the package's ``lexicons/profile.yaml``)."""
+    path = Path(path) if path else default_profile_path()
+    if not path.is_file():
+        raise InputError(path, "profile file not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise InputError(path, f"not valid YAML ({str(err).splitlines()[0]})") from None
+    fields = _profile_fields(path, data)
+    labels = "|".join(re.escape(label) for label in sorted(fields["guest_labels"], key=len, reverse=True))
+    max_chars = data.get("caption_max_chars", 80)
+    if not isinstance(max_chars, int) or max_chars <= 0:
+        raise InputError(path, "field 'caption_max_chars': expected a positive whole number")
+    return Profile(
+        guest_line=re.compile(rf"^(?:{labels or '(?!)'})[ \t]*[:：][ \t]*(?P<name>[^（(]*?)[ \t]*"
+                              r"(?:[（(][ \t]*(?P<org>[^）)]*?)[ \t]*[）)])?[ \t]*$", re.IGNORECASE),
+        question_prefix=re.compile(rf"^(?:{'|'.join(map(re.escape, fields['question_prefixes'])) or '(?!)'})"
+                                   r"\d*[ \t]*[:：.、][ \t]*", re.IGNORECASE),
+        interview_title=_either(fields["interview_title"]),
+        caption=_either(fields["caption"], re.IGNORECASE),
+        overview_headings=frozenset(h.casefold() for h in fields["overview_headings"]),
+        back_matter_headings=frozenset(h.casefold() for h in fields["back_matter_headings"]),
+        caption_max_chars=max_chars,
+    )
+
+
+# --------------------------------------------------------------------------------------------
 # Pre-pass: interviewer follow-ups embedded in an answer paragraph
 # --------------------------------------------------------------------------------------------
 
@@ -549,7 +655,8 @@ class Context:
     """Where the role pass is in the chapter: what every unit it emits is attributed to."""
 
     document: str
-    section: str | None = None  # None before any ## heading, else overview | interview | report
+    profile: Profile
+    section: str | None = None  # None before any section, else overview | interview | report | back_matter
     guest: str = ""
     organization: str = ""
     interview_title: str = ""
@@ -557,10 +664,22 @@ class Context:
     question: str = ""
     paragraph_index: int = 0
     questions: int = 0  # questions asked so far, for the next question's id
+    headings: dict[int, str] = field(default_factory=dict)  # level → title of the headings above
+    back_matter_level: int | None = None  # level of the back-matter heading the units are under
 
     def enter_section(self, section: str, guest: str, title: str) -> None:
         self.section, self.guest, self.interview_title = section, guest, title
         self.organization, self.question_id, self.question, self.paragraph_index = "", "", "", 0
+
+    def under_heading(self, block: Block) -> None:
+        """Track the headings above the next units (section path, back matter)."""
+        if self.back_matter_level is not None and block.level <= self.back_matter_level:
+            self.back_matter_level = None
+        if self.profile.is_back_matter(block.text) and self.back_matter_level is None:
+            self.back_matter_level = block.level
+        # the '#' title names the section only in a chapter without '##' sections
+        self.headings = {level: title for level, title in self.headings.items() if 1 < level < block.level}
+        self.headings[block.level] = block.text
 
     def row(self, role: str, unit: Block) -> dict:
         asked = role in ("question", "answer")
@@ -579,6 +698,7 @@ class Context:
             "char_end": unit.char_end,
             "is_quote": unit.quoted,
             "links": json.dumps(list(unit.links), ensure_ascii=False),
+            "section_path": SECTION_SEPARATOR.join(self.headings[level] for level in sorted(self.headings)),
         }
 
 
@@ -591,27 +711,29 @@ def _ask(ctx: Context, unit: Block) -> dict:
 
 def _ask_heading(ctx: Context, block: Block, raw: str) -> dict:
     """A question heading: its title, a ``Q：`` prefix excluded from the unit."""
-    prefix = _QUESTION_PREFIX.match(block.source)
+    prefix = ctx.profile.question_prefix.match(block.source)
     start = block.char_start + (prefix.end() if prefix else 0)
     content = _unit_content(raw[start:block.char_end])
     return _ask(ctx, replace(block, char_start=start, text=content.text, highlights=content.highlights,
                              links=content.links))
 
 
+def _guest_line(profile: Profile, block: Block) -> re.Match | None:
+    """A heading, or a paragraph on its own, naming the guest (``访谈嘉宾：姓名（机构）``)."""
+    if block.kind == "heading" or (block.kind == "paragraph" and "\n" not in block.source.strip()):
+        return profile.guest_line.match(block.text)
+    return None
+
+
 def _interview_heading(ctx: Context, block: Block, raw: str) -> list[dict]:
     if block.level == 2:
-        interview = _INTERVIEW.match(block.text)
-        if _OVERVIEW.match(block.text):
+        interview = ctx.profile.interview_title.match(block.text)
+        if ctx.profile.is_overview(block.text):
             ctx.enter_section("overview", "", block.text.rstrip(":："))
         elif interview:
             ctx.enter_section("interview", "", interview.group("title"))
         else:  # an editor's section between interviews
             ctx.enter_section("overview", "", block.text)
-        return []
-    guest = _GUEST.match(block.source)
-    if guest:
-        ctx.guest, ctx.organization = guest.group("name").strip(), (guest.group("org") or "").strip()
-        ctx.section = ctx.section or "interview"
         return []
     if ctx.section in (None, "overview"):
         return []  # a sub-heading of the overview is not an interviewer's question
@@ -628,7 +750,7 @@ def _interview_paragraph_role(ctx: Context, block: Block) -> str:
 
 def _report_heading(ctx: Context, block: Block, raw: str) -> list[dict]:
     if block.level == 2:
-        if _OVERVIEW.match(block.text):
+        if ctx.profile.is_overview(block.text):
             ctx.enter_section("overview", "", block.text.rstrip(":："))
         else:
             ctx.enter_section("report", block.text, block.text)
@@ -645,27 +767,40 @@ def _report_paragraph_role(ctx: Context, block: Block) -> str:
 class _Rules(NamedTuple):
     heading: Callable[[Context, Block, str], list[dict]]
     paragraph_role: Callable[[Context, Block], str]
+    title_opens_section: bool  # text under the '#' title, before any '##', is a section of its own
 
 
-INTERVIEW_RULES = _Rules(_interview_heading, _interview_paragraph_role)
-REPORT_RULES = _Rules(_report_heading, _report_paragraph_role)
+INTERVIEW_RULES = _Rules(_interview_heading, _interview_paragraph_role, False)
+REPORT_RULES = _Rules(_report_heading, _report_paragraph_role, True)
 
 
-def _is_interview(blocks: list[Block]) -> bool:
-    return any(b.kind == "heading" and _GUEST.match(b.source) for b in blocks)
+def _heading_units(ctx: Context, block: Block, raw: str, rules: _Rules) -> list[dict]:
+    if block.level == 1:
+        ctx.headings.clear()
+        if rules.title_opens_section and block.text:
+            ctx.enter_section("report", block.text, block.text)
+            ctx.headings[1] = block.text
+        return []
+    if not block.text or _guest_line(ctx.profile, block):
+        return []
+    ctx.under_heading(block)
+    if block.level == 2:
+        ctx.question_id = ctx.question = ""
+        if ctx.back_matter_level is not None:
+            ctx.enter_section("back_matter", "", block.text)
+            return []
+    if ctx.back_matter_level is not None:
+        return []  # a heading inside the references is not a question
+    return rules.heading(ctx, block, raw)
 
 
 def _units(ctx: Context, block: Block, raw: str, rules: _Rules) -> list[dict]:
     """The rows one block contributes, updating the context."""
     if block.kind == "heading":
-        if block.level == 1 or not block.text:
-            return []
-        if block.level == 2:
-            ctx.question_id = ctx.question = ""
-        return rules.heading(ctx, block, raw)
+        return _heading_units(ctx, block, raw, rules)
     if block.kind == "embedded_question":
         return [_ask(ctx, block)]
-    if block.kind not in TEXT_BLOCKS or ctx.section is None or not block.text:
+    if block.kind not in TEXT_BLOCKS or ctx.section is None or not block.text or _guest_line(ctx.profile, block):
         return []
     role = _block_role(ctx, block, rules)
     row = ctx.row(role, block)
@@ -673,33 +808,62 @@ def _units(ctx: Context, block: Block, raw: str, rules: _Rules) -> list[dict]:
     return [row]
 
 
-def _is_caption(block: Block) -> bool:
-    """A short paragraph that names a figure or table (``图 2.1 …``, ``Table 3: …``)."""
-    return (block.kind in ("paragraph", "html") and len(block.text) <= _CAPTION_MAX_CHARS
-            and bool(_CAPTION.match(block.text)) and not block.text.endswith("。"))
-
-
 def _block_role(ctx: Context, block: Block, rules: _Rules) -> str:
-    """Tables and captions are never prose, whoever's section they are in."""
+    """Back matter, tables and captions are never prose, whoever's section they are in."""
+    if ctx.back_matter_level is not None:
+        return "back_matter"
     if block.kind == "table":
         return "table"
-    if _is_caption(block):
+    if block.kind in ("paragraph", "html") and ctx.profile.is_caption(block.text):
         return "caption"
     return rules.paragraph_role(ctx, block)
 
 
-def parse_chapter(raw: str, document: str, embedded_questions: list[str] | None = None) -> pd.DataFrame:
+def _line_number(raw: str, offset: int) -> int:
+    return len(_line_spans(raw[:offset])) + (offset == 0 or raw[offset - 1] in "\r\n")
+
+
+def _guests(blocks: list[Block], raw: str, document: str, profile: Profile) -> list[Block]:
+    """The guest lines of an interview chapter (none for a report); a nameless one is an error."""
+    guests = [b for b in blocks if _guest_line(profile, b)]
+    for block in guests:
+        if not _guest_line(profile, block).group("name"):
+            raise StructureError(document, f"line {_line_number(raw, block.char_start)}: guest line "
+                                     f"'{block.text}' names no guest")
+    return guests
+
+
+def _set_guest(ctx: Context, block: Block) -> None:
+    guest = _guest_line(ctx.profile, block)
+    ctx.guest, ctx.organization = guest.group("name").strip(), (guest.group("org") or "").strip()
+    # a section that names a guest is an interview, whatever its title looks like
+    ctx.section = "interview"
+
+
+def parse_chapter(raw: str, document: str, embedded_questions: list[str] | None = None,
+                  profile: Profile | None = None) -> pd.DataFrame:
     """Parse one chapter's raw text into the segments table (see module docstring).
 
     ``embedded_questions`` are interviewer follow-ups that the transcript ran into a guest's
     answer paragraph (exact raw text, see ``lexicons/embedded_questions.yaml``): each becomes a
     ``question`` unit of its own, and what follows it, up to the next heading, answers it.
+    ``profile`` holds the conventions (default: ``lexicons/profile.yaml``).
     """
+    profile = profile or load_profile()
     questions = [q for q in (embedded_questions or []) if q.strip()]
     blocks = split_embedded_questions(read_blocks(raw), raw, questions)
-    rules = INTERVIEW_RULES if _is_interview(blocks) else REPORT_RULES
-    ctx = Context(document)
-    rows = [row for block in blocks for row in _units(ctx, block, raw, rules)]
+    guests = _guests(blocks, raw, document, profile)
+    rules = INTERVIEW_RULES if guests else REPORT_RULES
+    ctx = Context(document, profile)
+    rows = []
+    for block in blocks:
+        if block in guests:
+            _set_guest(ctx, block)
+        rows += _units(ctx, block, raw, rules)
+    return _segments_frame(rows, document)
+
+
+def _segments_frame(rows: list[dict], document: str) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=[c for c in SEGMENT_COLUMNS if c != "segment_id"])
     if frame.empty or not (frame["role"] == "answer").any():
         raise StructureError(
@@ -731,17 +895,23 @@ def load_embedded_questions(path: Path | str | None = None) -> dict[str, list[st
     return {str(doc): [str(q) for q in questions] for doc, questions in data.items()}
 
 
-def load_corpus(path: Path | str, embedded_questions: dict[str, list[str]] | None = None
-                ) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Read a chapter or a folder of chapters; return (segments, raw text per document)."""
+def load_corpus(path: Path | str, embedded_questions: dict[str, list[str]] | None = None,
+                profile: Profile | Path | str | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Read a chapter or a folder of chapters; return (segments, raw text per document).
+
+    ``profile`` is a :class:`Profile` or the path of a profile YAML file of the user's own
+    (default: ``lexicons/profile.yaml``).
+    """
     if embedded_questions is None:
         embedded_questions = load_embedded_questions()
+    if not isinstance(profile, Profile):
+        profile = load_profile(profile)
     segments, raws = [], {}
     for file in chapter_files(path):
         name = document_name(file)
         raw = read_chapter_text(file)
         try:
-            segments.append(parse_chapter(raw, name, embedded_questions.get(name)))
+            segments.append(parse_chapter(raw, name, embedded_questions.get(name), profile))
         except StructureError as err:
             raise StructureError(file, err.problem) from None
         raws[name] = raw
