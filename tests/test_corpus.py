@@ -486,3 +486,13 @@ def test_2023_numbered_overview_is_recognised_and_sections_compared(chapter_2023
     guests = list(dict.fromkeys(segments.loc[segments["guest"] != "", "guest"]))
     assert len(guests) == 3 and all(re.match(r"[二三四]\. ", g) for g in guests)
     assert segments["section_path"].str.match(r"[一二三四]\. ").all()
+
+
+def test_a_sentence_after_a_guest_label_is_prose_not_a_guest():
+    frame = parse_chapter("# 报告\n## 第一节\n嘉宾：今天我们请到了三位专家，他们来自不同的机构。\n", "toy")
+    assert frame[["guest", "role"]].values.tolist() == [["第一节", "answer"]]
+
+
+def test_a_back_matter_title_at_the_top_level_is_back_matter_too():
+    frame = parse_chapter("# 报告\n## 第一节\n正文。\n# 参考文献\n- 某书。\n## 致谢\n感谢。\n", "toy")
+    assert frame[["role", "guest"]].values.tolist() == [["answer", "第一节"], ["back_matter", ""], ["back_matter", ""]]

@@ -71,6 +71,7 @@ import json
 import re
 from html.parser import HTMLParser
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Callable, NamedTuple
@@ -147,6 +148,8 @@ class _CjkStateInline(StateInline):
 
 
 class _CjkParserInline(ParserInline):
+    # ParserInline.parse builds a plain StateInline; this is that method with our state class.
+    # Both are markdown-it-py internals (tested against 4.x): the tests on "**…。**还" catch a change.
     def parse(self, src, md, env, tokens):  # noqa: ANN001 — the base class's signature
         state = _CjkStateInline(src, md, env, tokens)
         self.tokenize(state)
@@ -156,10 +159,11 @@ class _CjkParserInline(ParserInline):
 
 
 def _markdown() -> MarkdownIt:
-    md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    md = MarkdownIt("commonmark")
+    md.inline = _CjkParserInline()
+    md.configure("commonmark").enable(["table", "strikethrough"])  # the preset's rules, on our parser
     # Chinese authors indent paragraphs; a four-space indent is prose here, not a code block.
     md.disable("code")
-    md.inline = _CjkParserInline()
     return md
 
 
@@ -514,6 +518,8 @@ _PROFILE_PATTERNS = ("interview_title", "caption")
 _NUMBERING = re.compile(r"^(?:第[一二三四五六七八九十百零〇\d]+[章节部分篇]|[(（][一二三四五六七八九十百零〇\d]+[)）]"
                         r"|[一二三四五六七八九十百零〇]+[.、．]|\d+(?:\.\d+)*(?:[.、．)）]|(?=\s)))\s*")
 _MENTION = re.compile(r"@[^\s@]+")
+_SENTENCE = re.compile(r"[。，！？；!?;]")  # a guest's name holds no sentence punctuation
+_MAX_NAME_CHARS = 40
 
 
 @dataclass(frozen=True)
@@ -546,6 +552,11 @@ class Profile:
 
 def default_profile_path() -> Path:
     return Path(str(resources.files("analysis") / "lexicons" / "profile.yaml"))
+
+
+@lru_cache(maxsize=1)
+def default_profile() -> Profile:
+    return load_profile()
 
 
 def _profile_fields(path: Path, data: object) -> dict[str, list[str]]:
@@ -719,10 +730,14 @@ def _ask_heading(ctx: Context, block: Block, raw: str) -> dict:
 
 
 def _guest_line(profile: Profile, block: Block) -> re.Match | None:
-    """A heading, or a paragraph on its own, naming the guest (``访谈嘉宾：姓名（机构）``)."""
-    if block.kind == "heading" or (block.kind == "paragraph" and "\n" not in block.source.strip()):
-        return profile.guest_line.match(block.text)
-    return None
+    """A heading, or a paragraph on its own, naming the guest (``访谈嘉宾：姓名（机构）``).
+    A sentence after the label (``嘉宾：今天我们请到了…。``) is prose, not a name."""
+    if block.kind != "heading" and not (block.kind == "paragraph" and "\n" not in block.source.strip()):
+        return None
+    match = profile.guest_line.match(block.text)
+    if match and (len(match.group("name")) > _MAX_NAME_CHARS or _SENTENCE.search(match.group("name"))):
+        return None
+    return match
 
 
 def _interview_heading(ctx: Context, block: Block, raw: str) -> list[dict]:
@@ -775,20 +790,18 @@ REPORT_RULES = _Rules(_report_heading, _report_paragraph_role, True)
 
 
 def _heading_units(ctx: Context, block: Block, raw: str, rules: _Rules) -> list[dict]:
-    if block.level == 1:
-        ctx.headings.clear()
-        if rules.title_opens_section and block.text:
-            ctx.enter_section("report", block.text, block.text)
-            ctx.headings[1] = block.text
-        return []
     if not block.text or _guest_line(ctx.profile, block):
         return []
     ctx.under_heading(block)
+    if block.level <= 2 and ctx.back_matter_level is not None:
+        ctx.enter_section("back_matter", "", block.text)
+        return []
+    if block.level == 1:
+        if rules.title_opens_section:
+            ctx.enter_section("report", block.text, block.text)
+        return []
     if block.level == 2:
         ctx.question_id = ctx.question = ""
-        if ctx.back_matter_level is not None:
-            ctx.enter_section("back_matter", "", block.text)
-            return []
     if ctx.back_matter_level is not None:
         return []  # a heading inside the references is not a question
     return rules.heading(ctx, block, raw)
@@ -849,7 +862,7 @@ def parse_chapter(raw: str, document: str, embedded_questions: list[str] | None 
     ``question`` unit of its own, and what follows it, up to the next heading, answers it.
     ``profile`` holds the conventions (default: ``lexicons/profile.yaml``).
     """
-    profile = profile or load_profile()
+    profile = profile or default_profile()
     questions = [q for q in (embedded_questions or []) if q.strip()]
     blocks = split_embedded_questions(read_blocks(raw), raw, questions)
     guests = _guests(blocks, raw, document, profile)
@@ -905,7 +918,7 @@ def load_corpus(path: Path | str, embedded_questions: dict[str, list[str]] | Non
     if embedded_questions is None:
         embedded_questions = load_embedded_questions()
     if not isinstance(profile, Profile):
-        profile = load_profile(profile)
+        profile = load_profile(profile) if profile else default_profile()
     segments, raws = [], {}
     for file in chapter_files(path):
         name = document_name(file)
