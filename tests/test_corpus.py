@@ -496,3 +496,13 @@ def test_a_sentence_after_a_guest_label_is_prose_not_a_guest():
 def test_a_back_matter_title_at_the_top_level_is_back_matter_too():
     frame = parse_chapter("# 报告\n## 第一节\n正文。\n# 参考文献\n- 某书。\n## 致谢\n感谢。\n", "toy")
     assert frame[["role", "guest"]].values.tolist() == [["answer", "第一节"], ["back_matter", ""], ["back_matter", ""]]
+
+
+def test_html_inside_a_list_item_or_a_quote_keeps_a_span_that_gives_back_its_text():
+    # markdown-it strips the item's indent and the quote's '>' from an HTML block's content, so
+    # columns inside it no longer match the raw lines; the unit must still point at its text
+    raw = "## 节\r### 小\r- 项\r\r  <center>图 1 标题</center>\r\r> <center>表 2 数据</center>\r"
+    frame = parse_chapter(raw, "toy")
+    assert frame["role"].tolist() == ["question", "answer", "caption", "caption"]
+    for row in frame.itertuples():
+        assert clean_markup(raw[row.char_start : row.char_end])[0] == row.text

@@ -421,8 +421,8 @@ class _Reader:
         if html.rows:
             self.add_lines("table", token, _table_text(html.rows), tuple(dict.fromkeys(html.links)))
             return
-        if self.quote_depth or not html.runs:  # in a quote the content lost its '>' markers, so
-            # its columns no longer match the raw lines: the block is one unit
+        if self.quote_depth or self.item_depth or not html.runs:  # in a quote or list item the
+            # content lost its markers or indent, so its columns no longer match the raw lines
             text = _plain_html("".join(html.parts), html.links)
             self.add_lines("html", token, text, tuple(dict.fromkeys(html.links)))
             return
