@@ -12,6 +12,7 @@ import pytest
 from analysis.cli import main
 from analysis.errors import ChecksumError
 from analysis.paths import RAW_DIR
+from analysis import pipeline
 from analysis.pipeline import build
 
 
@@ -103,3 +104,13 @@ def test_a_folder_with_a_non_markdown_file_is_refused(tmp_path):
 def test_help_lists_the_commands():
     result = _run_cli("--help")
     assert result.returncode == 0 and "build" in result.stdout
+
+
+def test_the_parser_profile_is_part_of_the_build_fingerprint(tmp_path, monkeypatch):
+    # a changed profile.yaml changes roles, so a cached build must not be taken as up to date
+    config = pipeline.BuildConfig()
+    before = config.fingerprint()
+    profile = tmp_path / "profile.yaml"
+    profile.write_text("languages:\n  zh:\n    overview_headings: [概述]\n", encoding="utf-8")
+    monkeypatch.setattr(pipeline, "default_profile_path", lambda: profile)
+    assert config.fingerprint() != before

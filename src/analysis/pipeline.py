@@ -21,7 +21,7 @@ from typing import Callable
 import pandas as pd
 
 from .checksums import verify_checksums
-from .corpus import default_embedded_questions_path, load_corpus
+from .corpus import default_embedded_questions_path, default_profile_path, load_corpus
 from .cooccurrence import cooccurrence_edges, theme_cooccurrence
 from .io import chapter_files, ensure_writable_dir, sha256_of, write_csv, write_parquet, write_text
 from .keyness import keyness, tfidf_terms
@@ -65,6 +65,7 @@ class BuildConfig:
         files += [lexicon_dir / name for name in LEXICON_FILES]
         files.append(Path(self.codebook) if self.codebook else default_codebook_path())
         files.append(default_embedded_questions_path())
+        files.append(default_profile_path())  # the parser's conventions decide every unit's role
         if self.gold and Path(self.gold).exists():
             files.append(Path(self.gold))
         files += sorted(Path(__file__).parent.glob("*.py"))
