@@ -25,6 +25,7 @@ import pandas as pd
 
 from .checksums import verify_checksums
 from .corpus import default_embedded_questions_path, load_corpus
+from .dfm import build_dfm
 from .cooccurrence import cooccurrence_edges, theme_cooccurrence
 from .io import chapter_files, sha256_of, write_csv, write_parquet
 from .keyness import keyness, tfidf_terms
@@ -146,7 +147,7 @@ def build_corpus_tables(input_path: Path | str = DEFAULT_CORPUS, lexicon_dir: Pa
     return {
         "segments": segments,
         "tokens": tokens,
-        "corpus_summary": corpus_summary(segments, tokens),
+        "corpus_summary": corpus_summary(segments, build_dfm(segments, tokens)),
     }
 
 
@@ -163,7 +164,7 @@ def build_analysis_tables(segments: pd.DataFrame, tokens: pd.DataFrame, config: 
         "theme_by_guest": theme_by_guest(segments, tokens, hits, themes, config.resamples, config.seed),
         "plg_slg_balance": theme_balance(segments, hits, "PLG", "SLG", config.resamples, config.seed)
         if {"PLG", "SLG"} <= {t.id for t in themes} else pd.DataFrame(),
-        "theme_cooccurrence": theme_cooccurrence(indicator),
+        "theme_cooccurrence": theme_cooccurrence(indicator, hits, themes),
         "kwic": kwic_for_hits(segments, hits),
     }
     if gold_applies(config.gold_path, segments):
@@ -172,9 +173,10 @@ def build_analysis_tables(segments: pd.DataFrame, tokens: pd.DataFrame, config: 
         tables["tagger_disagreements"] = disagreements({"segments": segments, "theme_hits": hits}, config.gold_path,
                                                        [t.id for t in themes])
     say("scoring distinctive terms and co-occurrence")
-    tables["tfidf_terms"] = tfidf_terms(segments, tokens, top_k=config.top_k)
-    tables["keyness"] = keyness(segments, tokens, top_k=config.top_k, min_count=config.min_count)
-    tables["cooccurrence_edges"] = cooccurrence_edges(segments, tokens, min_count=config.min_count)
+    paragraphs, sentences = build_dfm(segments, tokens, "paragraph"), build_dfm(segments, tokens, "sentence")
+    tables["tfidf_terms"] = tfidf_terms(paragraphs, top_k=config.top_k)
+    tables["keyness"] = keyness(paragraphs, top_k=config.top_k, min_count=config.min_count)
+    tables["cooccurrence_edges"] = cooccurrence_edges([sentences, paragraphs], min_count=config.min_count)
     return tables
 
 
