@@ -1,8 +1,9 @@
 """Stage 4c — which concepts travel together: keyword and theme co-occurrence.
 
-Co-occurrence is counted over *units*: sentences (``window="sentence"``) or answer
-paragraphs (``window="paragraph"``). With ``X`` the sparse binary unit × term matrix,
-``C = XᵀX`` holds in ``C[a, b]`` the number of units containing both a and b and in
+Co-occurrence is counted over the *units* of a content :class:`~analysis.dfm.Dfm`:
+sentences (``window="sentence"``, a sentence dfm) or answer paragraphs
+(``window="paragraph"``), those with at least one content token. With ``X`` the dfm made
+binary, ``C = XᵀX`` holds in ``C[a, b]`` the number of units containing both a and b and in
 ``C[a, a]`` the units containing a; no Python loop visits pairs.
 
 Schema of ``cooccurrence_edges.csv`` (one row per term pair, ``term_a < term_b``):
@@ -31,22 +32,11 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .errors import ParameterError
+from .dfm import Dfm
 
 EDGE_COLUMNS = ["scope", "guest", "term_a", "term_b", "window", "count", "npmi", "jaccard"]
 THEME_PAIR_COLUMNS = ["theme_a", "theme_b", "count", "npmi", "jaccard", "paragraphs_a", "paragraphs_b"]
-
-
-def unit_term_matrix(unit_ids: np.ndarray, terms: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Binary units × terms matrix from parallel arrays (one entry per token occurrence)."""
-    unit_codes, _ = pd.factorize(unit_ids, sort=False)
-    term_codes, vocabulary = pd.factorize(terms, sort=True)
-    matrix = sp.csr_matrix(
-        (np.ones(len(term_codes), dtype=np.int32), (unit_codes, term_codes)),
-        shape=(unit_codes.max() + 1 if len(unit_codes) else 0, len(vocabulary)),
-    )
-    matrix.data[:] = 1  # duplicates were summed; presence is what counts
-    return matrix, np.asarray(vocabulary, dtype=object)
+PASSAGE_COLUMNS = ["segment_id", "sentence_index", "guest", "question", "text"]
 
 
 def cooccurrence_counts(matrix: sp.csr_matrix) -> sp.csr_matrix:
@@ -67,50 +57,39 @@ def association_measures(pair_counts: np.ndarray, count_a: np.ndarray, count_b: 
     return np.clip(npmi, -1.0, 1.0), jaccard
 
 
-def cooccurrence_edges_for(unit_ids, terms, min_count: int = 2, min_term_units: int | None = None) -> pd.DataFrame:
-    """Edges (term_a, term_b, count, npmi, jaccard) among units; pairs below ``min_count`` dropped."""
-    unit_ids, terms = np.asarray(unit_ids, dtype=object), np.asarray(terms, dtype=object)
-    if len(terms) == 0:
-        return pd.DataFrame(columns=["term_a", "term_b", "count", "npmi", "jaccard"])
-    matrix, vocabulary = unit_term_matrix(unit_ids, terms)
+def cooccurrence_edges_for(dfm: Dfm, min_count: int = 2, min_term_units: int | None = None) -> pd.DataFrame:
+    """Edges (term_a, term_b, count, npmi, jaccard) among the units of ``dfm``; pairs below
+    ``min_count`` dropped.
+
+    The units are those with at least one feature: a unit without content tokens can hold
+    no pair, and leaving it out of the unit total keeps NPMI a statement about units that
+    say something.
+    """
+    units = dfm.nonempty().binary()
     if min_term_units:
-        keep = np.asarray(matrix.sum(axis=0)).ravel() >= min_term_units
-        matrix, vocabulary = matrix[:, keep], vocabulary[keep]
-    counts = cooccurrence_counts(matrix)
+        units = units.select(min_units=min_term_units)
+    counts = cooccurrence_counts(units.matrix)
     diagonal = counts.diagonal()
     upper = sp.triu(counts, k=1).tocoo()
     keep = upper.data >= min_count
     rows, cols, joint = upper.row[keep], upper.col[keep], upper.data[keep]
-    npmi, jaccard = association_measures(joint, diagonal[rows], diagonal[cols], matrix.shape[0])
-    edges = pd.DataFrame({"term_a": vocabulary[rows], "term_b": vocabulary[cols], "count": joint.astype("int64"),
-                          "npmi": npmi, "jaccard": jaccard})
+    npmi, jaccard = association_measures(joint, diagonal[rows], diagonal[cols], units.shape[0])
+    edges = pd.DataFrame({"term_a": units.features[rows], "term_b": units.features[cols],
+                          "count": joint.astype("int64"), "npmi": npmi, "jaccard": jaccard})
     return edges.sort_values(["count", "term_a", "term_b"], ascending=[False, True, True], ignore_index=True)
 
 
-def content_tokens_of_answers(segments: pd.DataFrame, tokens: pd.DataFrame) -> pd.DataFrame:
-    answers = segments.loc[segments["role"] == "answer", ["segment_id", "guest"]]
-    content = tokens[~tokens["is_stopword"]]
-    return content.merge(answers, on="segment_id")
-
-
-def cooccurrence_edges(segments: pd.DataFrame, tokens: pd.DataFrame, windows=("sentence", "paragraph"),
-                       min_count: int = 3, per_guest_min_count: int = 2) -> pd.DataFrame:
-    """The cooccurrence_edges table: over the corpus and per guest, for each window."""
-    content = content_tokens_of_answers(segments, tokens)
+def cooccurrence_edges(dfms, min_count: int = 3, per_guest_min_count: int = 2) -> pd.DataFrame:
+    """The cooccurrence_edges table from one content dfm per window (``[sentences, paragraphs]``,
+    each from :func:`analysis.dfm.build_dfm`): over the corpus and per guest."""
     frames = []
-    for window in windows:
-        if window == "sentence":
-            units = content["segment_id"] + "/" + content["sentence_index"].astype(str)
-        elif window == "paragraph":
-            units = content["segment_id"]
-        else:
-            raise ValueError(f"unknown window {window!r}: use 'sentence' or 'paragraph'")
-        corpus_edges = cooccurrence_edges_for(units.to_numpy(), content["token"].to_numpy(), min_count)
+    for dfm in dfms:
+        window = dfm.unit
+        units = dfm.nonempty()
+        corpus_edges = cooccurrence_edges_for(units, min_count)
         frames.append(corpus_edges.assign(scope="corpus", guest="", window=window))
-        for guest in dict.fromkeys(content["guest"]):
-            mask = (content["guest"] == guest).to_numpy()
-            edges = cooccurrence_edges_for(units[mask].to_numpy(), content.loc[mask, "token"].to_numpy(),
-                                           per_guest_min_count)
+        for guest in dict.fromkeys(units.docvars["guest"]):
+            edges = cooccurrence_edges_for(units.subset(units.docvars["guest"] == guest), per_guest_min_count)
             frames.append(edges.assign(scope="guest", guest=guest, window=window))
     return pd.concat(frames, ignore_index=True)[EDGE_COLUMNS]
 
@@ -152,55 +131,49 @@ def cooccurrence_graph(edges: pd.DataFrame, term_counts: pd.Series | None = None
     return graph
 
 
-def term_frequencies(segments: pd.DataFrame, tokens: pd.DataFrame, guests: list[str] | None = None) -> pd.Series:
-    """Occurrences of each content token in the answers of ``guests`` (all when None)."""
-    content = content_tokens_of_answers(segments, tokens)
+def term_frequencies(dfm: Dfm, guests: list[str] | None = None) -> pd.Series:
+    """Occurrences of each feature in the units of ``guests`` (all when None), most frequent
+    first, ties by term (so the head of the list, e.g. a word cloud's, is stable)."""
     if guests:
-        content = content[content["guest"].isin(guests)]
-    return content["token"].value_counts()
+        dfm = dfm.subset(dfm.docvars["guest"].isin(guests))
+    return dfm.frequencies()
 
 
-def edges_for_guests(tables: dict, window: str, guests: list[str], all_guests: list[str], min_count: int = 3) -> pd.DataFrame:
-    """Edges for the selected guests: the stored corpus or single-guest edges, else computed for the subset."""
-    if window not in ("sentence", "paragraph"):
-        raise ParameterError(f"unknown window {window!r}; valid: sentence, paragraph")
-    edges = tables["cooccurrence_edges"]
+def edges_for_guests(edges: pd.DataFrame, dfm: Dfm, guests: list[str], all_guests: list[str],
+                     min_count: int = 3) -> pd.DataFrame:
+    """Edges for the selected guests in ``dfm``'s window: the stored corpus or single-guest
+    rows of ``edges`` (the cooccurrence_edges table), else computed for the subset."""
+    window = dfm.unit
     edges = edges[edges["window"] == window]
     if set(guests) == set(all_guests):
         return edges[edges["scope"] == "corpus"].reset_index(drop=True)
     if len(guests) == 1:
         return edges[(edges["scope"] == "guest") & (edges["guest"] == guests[0])].reset_index(drop=True)
-    content = content_tokens_of_answers(tables["segments"], tables["tokens"])
-    content = content[content["guest"].isin(guests)]
-    units = content["segment_id"] + ("/" + content["sentence_index"].astype(str) if window == "sentence" else "")
-    subset = cooccurrence_edges_for(units.to_numpy(), content["token"].to_numpy(), min_count)
+    subset = cooccurrence_edges_for(dfm.subset(dfm.docvars["guest"].isin(guests)), min_count)
     return subset.assign(scope="guests", guest="+".join(guests), window=window)[EDGE_COLUMNS]
 
 
-def pair_passages(segments: pd.DataFrame, tokens: pd.DataFrame, term_a: str, term_b: str,
-                  window: str = "sentence", guests: list[str] | None = None) -> pd.DataFrame:
-    """The answer units behind one edge: where ``term_a`` and ``term_b`` occur together.
+def pair_passages(segments: pd.DataFrame, dfm: Dfm, term_a: str, term_b: str,
+                  guests: list[str] | None = None) -> pd.DataFrame:
+    """The units of ``dfm`` behind one edge: where ``term_a`` and ``term_b`` occur together.
 
-    One row per co-occurring unit (so the row count is the edge's ``count``): ``segment_id``,
-    ``sentence_index`` (−1 for the paragraph window), ``guest``, ``question`` and ``text``,
-    the paragraph with both terms marked 【】.
+    One row per co-occurring unit, in reading order (so the row count is the edge's
+    ``count``): ``segment_id``, ``sentence_index`` (−1 for the paragraph window), ``guest``,
+    ``question`` and ``text``, the paragraph (from ``segments``) with both terms marked 【】.
     """
-    if window not in ("sentence", "paragraph"):
-        raise ParameterError(f"unknown window {window!r}; valid: sentence, paragraph")
-    content = content_tokens_of_answers(segments, tokens)
     if guests:
-        content = content[content["guest"].isin(guests)]
-    keys = ["segment_id", "sentence_index"] if window == "sentence" else ["segment_id"]
-    has = content[content["token"].isin([term_a, term_b])].groupby(keys)["token"].agg(set)
-    both = has[has.map(lambda found: {term_a, term_b} <= found)].reset_index()[keys]
-    if window == "paragraph":
-        both["sentence_index"] = -1
-    units = segments.set_index("segment_id")
+        dfm = dfm.subset(dfm.docvars["guest"].isin(guests))
+    columns = [np.flatnonzero(dfm.features == term) for term in (term_a, term_b)]
+    if all(len(c) for c in columns):
+        present = dfm.binary().matrix[:, np.concatenate(columns)]
+        both = dfm.docvars[np.asarray(present.sum(axis=1)).ravel() == 2]
+    else:
+        both = dfm.docvars.iloc[:0]
+    sentence = both["sentence_index"] if "sentence_index" in both.columns else pd.Series(-1, index=both.index)
+    texts = segments.set_index("segment_id")["text"]
     # one pass, longest first, so a term inside the other ("开源" in "开源软件") is marked once
     marker = re.compile("|".join(re.escape(t) for t in sorted({term_a, term_b}, key=len, reverse=True)))
-    rows = []
-    for row in both.itertuples(index=False):
-        unit = units.loc[row.segment_id]
-        text = marker.sub(lambda m: f"【{m.group(0)}】", unit["text"])
-        rows.append((row.segment_id, int(row.sentence_index), unit["guest"], unit["question"], text))
-    return pd.DataFrame(rows, columns=["segment_id", "sentence_index", "guest", "question", "text"])
+    marked = [marker.sub(lambda m: f"【{m.group(0)}】", texts[sid]) for sid in both["segment_id"]]
+    return pd.DataFrame({"segment_id": both["segment_id"].to_numpy(), "sentence_index": sentence.astype(int).to_numpy(),
+                         "guest": both["guest"].to_numpy(), "question": both["question"].to_numpy(), "text": marked},
+                        columns=PASSAGE_COLUMNS)

@@ -22,6 +22,7 @@ import pandas as pd
 
 from .checksums import verify_checksums
 from .corpus import default_embedded_questions_path, load_corpus
+from .dfm import build_dfm
 from .cooccurrence import cooccurrence_edges, theme_cooccurrence
 from .io import chapter_files, ensure_writable_dir, sha256_of, write_csv, write_parquet, write_text
 from .keyness import keyness, tfidf_terms
@@ -101,7 +102,7 @@ def build_corpus_tables(input_path: Path | str = DEFAULT_CORPUS, lexicon_dir: Pa
     return {
         "segments": segments,
         "tokens": tokens,
-        "corpus_summary": corpus_summary(segments, tokens),
+        "corpus_summary": corpus_summary(segments, build_dfm(segments, tokens)),
     }
 
 
@@ -125,9 +126,10 @@ def build_analysis_tables(segments: pd.DataFrame, tokens: pd.DataFrame, config: 
         gold = load_gold(config.gold, segments, [t.id for t in themes])
         tables["tagger_validation"] = evaluate_tagger(indicator, gold)
     say("scoring distinctive terms and co-occurrence")
-    tables["tfidf_terms"] = tfidf_terms(segments, tokens, top_k=config.top_k)
-    tables["keyness"] = keyness(segments, tokens, top_k=config.top_k, min_count=config.min_count)
-    tables["cooccurrence_edges"] = cooccurrence_edges(segments, tokens, min_count=config.min_count)
+    paragraphs, sentences = build_dfm(segments, tokens, "paragraph"), build_dfm(segments, tokens, "sentence")
+    tables["tfidf_terms"] = tfidf_terms(paragraphs, top_k=config.top_k)
+    tables["keyness"] = keyness(paragraphs, top_k=config.top_k, min_count=config.min_count)
+    tables["cooccurrence_edges"] = cooccurrence_edges([sentences, paragraphs], min_count=config.min_count)
     return tables
 
 

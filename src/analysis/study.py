@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .dfm import Dfm, build_dfm
 from .errors import ParameterError
 from .figures import check_lang, setup_style, theme_labels
 from .paths import DEFAULT_CORPUS, FIGURES_DIR, PROJECT_ROOT
@@ -28,6 +29,13 @@ class Study:
     lang: str = "zh"
     figures_dir: Path = FIGURES_DIR
     parameters: dict = field(default_factory=dict)
+    _dfms: dict = field(default_factory=dict, repr=False)
+
+    def dfm(self, unit: str = "paragraph") -> Dfm:
+        """The answers' content dfm for ``unit`` (paragraph or sentence), built once per study."""
+        if unit not in self._dfms:
+            self._dfms[unit] = build_dfm(self.tables["segments"], self.tables["tokens"], unit)
+        return self._dfms[unit]
 
     @property
     def guests(self) -> list[str]:
