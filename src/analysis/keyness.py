@@ -1,5 +1,8 @@
 """Stage 4b — what each guest says that the others don't: TF-IDF and weighted log-odds.
 
+Both read the answer-paragraph content :class:`~analysis.dfm.Dfm` (``build_dfm(segments,
+tokens)``) and group it by guest; every ``count`` below is a count of that dfm.
+
 Schema of ``tfidf_terms.csv`` (top terms per guest and method):
 
 =========  ===============================================================================
