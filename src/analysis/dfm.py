@@ -85,10 +85,10 @@ class Dfm:
         n_groups = int(codes.max()) + 1 if len(codes) else 0
         indicator = sp.csr_matrix((np.ones(len(codes), dtype=np.int64), (codes, np.arange(len(codes)))),
                                   shape=(n_groups, len(codes)))
-        docvars = self.docvars.assign(units=self.docvars.get("units", 1))
-        sums = [c for c in ["units", *COUNT_COLUMNS] if c in docvars.columns]
-        grouped = docvars.groupby(by, sort=False, dropna=False)
-        docvars = grouped[by].head(1)[by].reset_index(drop=True).join(grouped[sums].sum().reset_index(drop=True))
+        docvars = self.docvars.assign(units=self.docvars.get("units", 1))  # regrouping adds units up
+        sums = docvars[[c for c in ["units", *COUNT_COLUMNS] if c in docvars.columns]]
+        keys = docvars.drop_duplicates(by)[by].reset_index(drop=True)  # first appearance, as the codes
+        docvars = keys.join(pd.DataFrame(indicator @ sums.to_numpy(dtype=np.int64), columns=sums.columns))
         return Dfm(docvars, (indicator @ self.matrix).tocsr(), self.features)
 
     def subset(self, mask) -> Dfm:
