@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from analysis.cooccurrence import (
     association_measures,
@@ -20,6 +22,7 @@ from analysis.cooccurrence import (
     theme_cooccurrence,
 )
 from analysis.dfm import build_dfm, dfm_from_lists
+from analysis.themes import Theme
 
 from .toy import SEGMENTS, TOKENS
 
@@ -95,11 +98,79 @@ def test_the_minimum_count_applies_per_scope():
     assert set(edges["scope"]) == {"guest"}  # no corpus pair is in two paragraphs
 
 
+def _theme(theme_id, *terms):
+    return Theme(theme_id, theme_id, theme_id, "", tuple(terms), (), ())
+
+
+def _hits(*rows):
+    return pd.DataFrame([(sid, theme, theme, "", start, end) for sid, theme, start, end in rows],
+                        columns=["segment_id", "theme", "term", "match", "char_start", "char_end"])
+
+
+def _indicator(hits, paragraphs, themes):
+    present = {(h.segment_id, h.theme) for h in hits.itertuples()}
+    return pd.DataFrame([[int((p, t) in present) for t in themes] for p in paragraphs], index=paragraphs,
+                        columns=themes, dtype="int64")
+
+
+def _pairs(indicator, hits, themes=()):
+    themes = themes or [_theme(t, t.lower()) for t in indicator.columns]
+    return theme_cooccurrence(indicator, hits, list(themes)).set_index(["theme_a", "theme_b"])
+
+
 def test_theme_cooccurrence_counts_paragraphs_with_both_themes():
-    indicator = pd.DataFrame({"PLG": [1, 1, 0, 1], "SLG": [1, 0, 1, 1], "ARR": [0, 0, 0, 1]})
-    table = theme_cooccurrence(indicator).set_index(["theme_a", "theme_b"])
+    indicator = pd.DataFrame({"PLG": [1, 1, 0, 1], "SLG": [1, 0, 1, 1], "ARR": [0, 0, 0, 1]},
+                             index=["p0", "p1", "p2", "p3"])
+    table = _pairs(indicator, _hits())
     assert table.loc[("PLG", "SLG"), "count"] == 2
     assert table.loc[("SLG", "ARR"), "count"] == 1
+
+
+def test_never_together_and_undefined_pairs_are_told_apart():
+    indicator = pd.DataFrame({"PLG": [1, 0], "SLG": [0, 1], "ARR": [0, 0]}, index=["p0", "p1"])
+    table = _pairs(indicator, _hits())
+    never, undefined = table.loc[("PLG", "SLG")], table.loc[("PLG", "ARR")]
+    assert (never["status"], never["count"], never["npmi"], never["jaccard"]) == ("never", 0, -1.0, 0.0)
+    assert undefined["status"] == "undefined" and np.isnan(undefined["npmi"]) and np.isnan(undefined["jaccard"])
+    assert table.loc[("SLG", "ARR"), "status"] == "undefined"
+
+
+def test_a_pair_resting_on_one_phrase_is_a_codebook_link():
+    # p0: "百万美金订阅" — SLG 百万美金 [0, 4) then ARR 订阅 [4, 6): one phrase, two themes
+    # p1: SLG at [0, 2) and ARR at [10, 12): two separate mentions
+    hits = _hits(("p0", "SLG", 0, 4), ("p0", "ARR", 4, 6), ("p1", "SLG", 0, 2), ("p1", "ARR", 10, 12))
+    table = _pairs(_indicator(hits, ["p0", "p1"], ["SLG", "ARR"]), hits)
+    row = table.loc[("SLG", "ARR")]
+    assert (row["count"], row["count_independent"], row["codebook_link"]) == (2, 1, True)
+
+
+@pytest.mark.parametrize("arr_start, same_phrase", [(2, True), (3, True), (4, False)])
+def test_hits_at_most_one_character_apart_are_one_phrase(arr_start, same_phrase):
+    # "百万美金年订阅": one character (年) between SLG's and ARR's hits is still one phrase
+    hits = _hits(("p0", "SLG", 0, 2), ("p0", "ARR", arr_start, arr_start + 2))
+    row = _pairs(_indicator(hits, ["p0"], ["SLG", "ARR"]), hits).loc[("SLG", "ARR")]
+    assert row["count_independent"] == (0 if same_phrase else 1)
+
+
+def test_one_theme_with_a_second_separate_hit_does_not_make_the_pair_independent():
+    # ARR has a hit of its own, but SLG is only ever inside ARR's phrase
+    hits = _hits(("p0", "SLG", 0, 4), ("p0", "ARR", 4, 6), ("p0", "ARR", 20, 22))
+    row = _pairs(_indicator(hits, ["p0"], ["SLG", "ARR"]), hits).loc[("SLG", "ARR")]
+    assert (row["count"], row["count_independent"]) == (1, 0)
+
+
+def test_hits_outside_the_indicators_paragraphs_are_ignored():
+    hits = _hits(("p0", "SLG", 0, 2), ("p0", "ARR", 10, 12), ("q0", "SLG", 0, 4), ("q0", "ARR", 4, 6))
+    row = _pairs(_indicator(hits, ["p0"], ["SLG", "ARR"]), hits).loc[("SLG", "ARR")]
+    assert (row["count"], row["count_independent"], row["codebook_link"]) == (1, 1, False)
+
+
+def test_terms_listed_under_both_themes_are_named():
+    themes = [_theme("WTP", "预算", "付费", "SaaS"), _theme("PMF", "预算", "刚需", "ｓａａｓ"), _theme("TEAM", "团队")]
+    indicator = pd.DataFrame({"WTP": [1], "PMF": [1], "TEAM": [0]}, index=["p0"])
+    table = _pairs(indicator, _hits(("p0", "WTP", 0, 2), ("p0", "PMF", 0, 2)), themes)
+    assert table.loc[("WTP", "PMF"), "shared_terms"] == "预算; SaaS"  # width and case folded, as the tagger matches
+    assert table.loc[("WTP", "TEAM"), "shared_terms"] == ""
 
 
 def test_graph_keeps_the_strongest_edges():
@@ -150,3 +221,30 @@ def test_an_edges_count_equals_the_passages_behind_it(segments, tokens):
     passages = pair_passages(segments, sentences, edge["term_a"], edge["term_b"])
     assert len(passages) == edge["count"]
     assert passages["text"].str.contains(f"【{edge['term_a']}】", regex=False).all()
+
+
+unit_lists = st.lists(st.lists(st.sampled_from(["开源", "社区", "用户", "销售", "出海", "AI"]), max_size=6),
+                      min_size=1, max_size=12)
+
+
+@given(unit_lists)
+def test_cooccurrence_counts_are_symmetric_with_unit_frequencies_on_the_diagonal(units):
+    dfm = dfm_from_lists(units)
+    counts = cooccurrence_counts(dfm.binary().matrix).toarray()
+    assert (counts == counts.T).all()
+    assert counts.diagonal().tolist() == [sum(1 for u in units if t in u) for t in dfm.features]
+
+
+@given(unit_lists)
+def test_npmi_is_within_minus_one_and_one_and_jaccard_within_zero_and_one(units):
+    edges = cooccurrence_edges_for(dfm_from_lists(units), min_count=1)
+    assert edges["npmi"].between(-1, 1).all() and edges["jaccard"].between(0, 1).all()
+    assert (edges["term_a"] < edges["term_b"]).all()
+
+
+@given(st.integers(0, 30), st.integers(0, 30), st.integers(0, 30), st.integers(1, 30))
+def test_npmi_of_any_counts_is_within_bounds_or_undefined(both, only_a, only_b, neither):
+    n = both + only_a + only_b + neither
+    npmi, jaccard = association_measures(np.array([both]), np.array([both + only_a]), np.array([both + only_b]), n)
+    if both + only_a and both + only_b:
+        assert -1 <= npmi[0] <= 1 and 0 <= jaccard[0] <= 1

@@ -19,13 +19,32 @@ npmi      normalised PMI, ``log(p_ab / p_a p_b) / −log p_ab`` in [−1, 1]
 jaccard   ``count / (units with a + units with b − count)``
 ========  ===========================================================================
 
-``theme_cooccurrence.csv`` has the same measures for theme pairs over answer paragraphs:
-``theme_a, theme_b, count, npmi, jaccard, paragraphs_a, paragraphs_b``.
+Schema of ``theme_cooccurrence.csv`` (one row per theme pair, codebook order, over the
+answer paragraphs of the theme indicator):
+
+==================  =====================================================================
+theme_a, theme_b    the two themes (``theme_a`` first in the codebook)
+count               answer paragraphs carrying both themes
+npmi                as above; −1 when ``status == never``, empty when ``undefined``
+jaccard             as above; 0 when ``never``, empty when ``undefined``
+paragraphs_a/_b     answer paragraphs carrying each theme
+status              ``together`` (count > 0), ``never`` (count 0, both themes occur) or
+                    ``undefined`` (a theme occurs in no paragraph: nothing to compare)
+count_independent   paragraphs where each theme has a hit outside the phrases of the other
+                    (hits overlapping or at most one character apart are one phrase): the
+                    co-occurrence that is not built into the codebook by a shared term or
+                    by two themes cutting one phrase ("百万美金" SLG + "(年)订阅" ARR)
+shared_terms        codebook terms listed under both themes (``; ``-separated; e.g. 预算)
+codebook_link       ``count_independent < count``: some of the pair's paragraphs hold both
+                    themes only through the same or adjacent words
+==================  =====================================================================
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from itertools import combinations
 
 import networkx as nx
 import numpy as np
@@ -33,9 +52,13 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .dfm import Dfm
+from .lexicon import fold_width
+from .themes import Theme
 
 EDGE_COLUMNS = ["scope", "guest", "term_a", "term_b", "window", "count", "npmi", "jaccard"]
-THEME_PAIR_COLUMNS = ["theme_a", "theme_b", "count", "npmi", "jaccard", "paragraphs_a", "paragraphs_b"]
+THEME_PAIR_COLUMNS = ["theme_a", "theme_b", "count", "npmi", "jaccard", "paragraphs_a", "paragraphs_b", "status",
+                      "count_independent", "shared_terms", "codebook_link"]
+PHRASE_GAP = 1
 PASSAGE_COLUMNS = ["segment_id", "sentence_index", "guest", "question", "text"]
 
 
@@ -94,19 +117,70 @@ def cooccurrence_edges(dfms, min_count: int = 3, per_guest_min_count: int = 2) -
     return pd.concat(frames, ignore_index=True)[EDGE_COLUMNS]
 
 
-def theme_cooccurrence(indicator: pd.DataFrame) -> pd.DataFrame:
-    """Theme × theme co-occurrence over paragraphs, from a 0/1 paragraphs × themes table."""
+def theme_cooccurrence(indicator: pd.DataFrame, hits: pd.DataFrame, themes: list[Theme],
+                       phrase_gap: int = PHRASE_GAP) -> pd.DataFrame:
+    """The theme_cooccurrence table (see module docstring) from a 0/1 paragraphs × themes
+    table, the theme hits behind it and the codebook's themes.
+
+    Two hits at most ``phrase_gap`` characters apart are one phrase for
+    ``count_independent`` (1: "百万美金年订阅" is one phrase, "满足需求有预算" too).
+    """
     matrix = sp.csr_matrix(indicator.to_numpy(dtype=np.int64))
     counts = cooccurrence_counts(matrix).toarray()
-    themes = list(indicator.columns)
-    rows = []
-    for i in range(len(themes)):
-        for j in range(i + 1, len(themes)):
-            rows.append((themes[i], themes[j], counts[i, j], counts[i, i], counts[j, j]))
-    frame = pd.DataFrame(rows, columns=["theme_a", "theme_b", "count", "paragraphs_a", "paragraphs_b"])
+    names = list(indicator.columns)
+    pairs = [(i, j) for i in range(len(names)) for j in range(i + 1, len(names))]
+    frame = pd.DataFrame({
+        "theme_a": [names[i] for i, _ in pairs], "theme_b": [names[j] for _, j in pairs],
+        "count": [counts[i, j] for i, j in pairs],
+        "paragraphs_a": [counts[i, i] for i, _ in pairs], "paragraphs_b": [counts[j, j] for _, j in pairs],
+    }, columns=["theme_a", "theme_b", "count", "paragraphs_a", "paragraphs_b"]).astype(
+        {"count": "int64", "paragraphs_a": "int64", "paragraphs_b": "int64"})
+    undefined = (frame["paragraphs_a"] == 0) | (frame["paragraphs_b"] == 0)
+    frame["status"] = np.select([undefined, frame["count"] == 0], ["undefined", "never"], "together")
     npmi, jaccard = association_measures(frame["count"], frame["paragraphs_a"], frame["paragraphs_b"], len(indicator))
-    frame["npmi"], frame["jaccard"] = npmi, np.nan_to_num(jaccard)
+    # a theme that never occurs has no probability to compare with: undefined, not −1 or 0
+    frame["npmi"], frame["jaccard"] = np.where(undefined, np.nan, npmi), np.where(undefined, np.nan, jaccard)
+    paragraph_hits = hits[hits["segment_id"].isin(indicator.index)]
+    independent = _independent_pairs(paragraph_hits, phrase_gap)
+    frame["count_independent"] = [independent[frozenset(p)] for p in zip(frame["theme_a"], frame["theme_b"])]
+    shared = _shared_terms(themes)
+    frame["shared_terms"] = ["; ".join(shared.get(frozenset(p), ())) for p in zip(frame["theme_a"], frame["theme_b"])]
+    frame["codebook_link"] = frame["count_independent"] < frame["count"]
     return frame[THEME_PAIR_COLUMNS]
+
+
+def _touches(span: tuple[int, int], others: list[tuple[int, int]], gap: int) -> bool:
+    """Spans that overlap or lie at most ``gap`` characters apart: the same words, or one
+    phrase cut into two hits."""
+    return any(start - span[1] <= gap and span[0] - end <= gap for start, end in others)
+
+
+def _independent_pairs(hits: pd.DataFrame, gap: int) -> Counter:
+    """{theme pair: paragraphs where each theme has a hit that is not in the same phrase as a
+    hit of the other}. "百万美金订阅" is one SLG hit (百万美金) followed by one ARR hit (订阅),
+    and a codebook term listed under two themes hits both at the same span: neither is
+    evidence that an interviewee talked about two things."""
+    independent: Counter = Counter()
+    for _, paragraph in hits.groupby("segment_id", sort=False):
+        spans = {theme: list(zip(group["char_start"], group["char_end"]))
+                 for theme, group in paragraph.groupby("theme", sort=False)}
+        for a, b in combinations(spans, 2):
+            if (any(not _touches(s, spans[b], gap) for s in spans[a])
+                    and any(not _touches(s, spans[a], gap) for s in spans[b])):
+                independent[frozenset((a, b))] += 1
+    return independent
+
+
+def _shared_terms(themes: list[Theme]) -> dict[frozenset, tuple[str, ...]]:
+    """{theme pair: codebook terms listed under both}, compared as the tagger matches them
+    (width-folded, case-insensitive)."""
+    folded = {t.id: {fold_width(term).lower(): term for term in t.terms} for t in themes}
+    shared = {}
+    for a, b in combinations(folded, 2):
+        common = tuple(folded[a][key] for key in folded[a] if key in folded[b])
+        if common:
+            shared[frozenset((a, b))] = common
+    return shared
 
 
 def cooccurrence_graph(edges: pd.DataFrame, term_counts: pd.Series | None = None, top_n: int = 60,

@@ -119,7 +119,7 @@ def build_analysis_tables(segments: pd.DataFrame, tokens: pd.DataFrame, config: 
         "theme_by_guest": theme_by_guest(segments, tokens, hits, themes, config.resamples, config.seed),
         "plg_slg_balance": theme_balance(segments, hits, "PLG", "SLG", config.resamples, config.seed)
         if {"PLG", "SLG"} <= {t.id for t in themes} else pd.DataFrame(),
-        "theme_cooccurrence": theme_cooccurrence(indicator),
+        "theme_cooccurrence": theme_cooccurrence(indicator, hits, themes),
         "kwic": kwic_for_hits(segments, hits),
     }
     if config.gold and gold_applies(config.gold, segments):
