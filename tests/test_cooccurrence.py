@@ -160,9 +160,10 @@ def test_one_theme_with_a_second_separate_hit_does_not_make_the_pair_independent
 
 
 def test_hits_outside_the_indicators_paragraphs_are_ignored():
-    hits = _hits(("p0", "SLG", 0, 2), ("p0", "ARR", 10, 12), ("q0", "SLG", 0, 4), ("q0", "ARR", 4, 6))
+    # q0 (a question, say) has two separate mentions, but only p0 is a paragraph of the indicator
+    hits = _hits(("p0", "SLG", 0, 4), ("p0", "ARR", 4, 6), ("q0", "SLG", 0, 2), ("q0", "ARR", 10, 12))
     row = _pairs(_indicator(hits, ["p0"], ["SLG", "ARR"]), hits).loc[("SLG", "ARR")]
-    assert (row["count"], row["count_independent"], row["codebook_link"]) == (1, 1, False)
+    assert (row["count"], row["count_independent"], row["codebook_link"]) == (1, 0, True)
 
 
 def test_terms_listed_under_both_themes_are_named():

@@ -33,8 +33,8 @@ Schema of ``keyness.csv`` — log-odds ratio with an informative Dirichlet prior
 Colaresi & Quinn 2008, eq. 16–22), each guest against the other guests together. The
 prior is the corpus's own term distribution (α_w = the corpus count of w). A term is
 *tested* when it occurs at least ``min_count`` times in the corpus; the p-values of all
-tested terms of a guest form one family for the Benjamini–Hochberg correction (about
-600 terms here, so an uncorrected z > 1.96 says little). A term is *listed* for a guest
+tested terms of a guest form one family for the Benjamini–Hochberg correction (350 terms
+in the embedded chapter, so an uncorrected z > 1.96 says little). A term is *listed* for a guest
 only when the guest used it at least ``min_guest_count`` times: a z-score from two or
 three uses is one passage, not a way of speaking.
 
