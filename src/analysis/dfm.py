@@ -136,40 +136,48 @@ def build_dfm(segments: pd.DataFrame, tokens: pd.DataFrame, unit: str = "paragra
     if unit not in UNITS:
         raise ParameterError(f"unknown unit {unit!r}; valid: {', '.join(UNITS)}")
     units = segments.loc[segments["role"].isin(roles), UNIT_COLUMNS].reset_index(drop=True)
-    words = tokens[tokens["segment_id"].isin(units["segment_id"])]
-    punctuation = {t: is_punctuation(t) for t in words["token"].unique()}  # a few thousand types
-    words = words[~words["token"].map(punctuation).astype(bool)]
+    tokens = tokens[tokens["segment_id"].isin(units["segment_id"])]
+    punctuation = {t: is_punctuation(t) for t in tokens["token"].unique()}  # a few thousand types
+    words = tokens[~tokens["token"].map(punctuation).astype(bool)]
     content = ~words["is_stopword"].to_numpy(dtype=bool)
     if unit == "paragraph":
         docvars = units
         rows = pd.Index(units["segment_id"]).get_indexer(words["segment_id"])
     else:
-        sentences = tokens.loc[tokens["segment_id"].isin(units["segment_id"]), ["segment_id", "sentence_index"]]
-        sentences = sentences.drop_duplicates()
-        order = pd.Index(units["segment_id"]).get_indexer(sentences["segment_id"])
-        sentences = sentences.iloc[np.lexsort((sentences["sentence_index"].to_numpy(), order))]
-        docvars = sentences.merge(units, on="segment_id", how="left")
-        docvars = docvars[["segment_id", "sentence_index", *UNIT_COLUMNS[1:]]]
+        docvars = _sentences(units, tokens)
         rows = pd.MultiIndex.from_frame(docvars[["segment_id", "sentence_index"]]).get_indexer(
             pd.MultiIndex.from_frame(words[["segment_id", "sentence_index"]]))
     n = len(docvars)
     docvars = docvars.assign(tokens=np.bincount(rows, minlength=n).astype(np.int64),
                              content_tokens=np.bincount(rows[content], minlength=n).astype(np.int64))
     counted = content if content_only else np.ones(len(words), dtype=bool)
-    codes, features = pd.factorize(words["token"].to_numpy()[counted], sort=True)
-    matrix = sp.csr_matrix((np.ones(len(codes), dtype=np.int64), (rows[counted], codes)), shape=(n, len(features)))
-    matrix.sum_duplicates()
-    return Dfm(docvars.reset_index(drop=True), matrix, np.asarray(features, dtype=object))
+    matrix, features = _count_matrix(rows[counted], words["token"].to_numpy()[counted], n)
+    return Dfm(docvars.reset_index(drop=True), matrix, features)
+
+
+def _sentences(units: pd.DataFrame, tokens: pd.DataFrame) -> pd.DataFrame:
+    """One row per (segment, sentence) with a token, in reading order whatever the order of
+    ``tokens``, carrying its paragraph's docvars."""
+    sentences = tokens[["segment_id", "sentence_index"]].drop_duplicates()
+    paragraph = pd.Index(units["segment_id"]).get_indexer(sentences["segment_id"])
+    sentences = sentences.iloc[np.lexsort((sentences["sentence_index"].to_numpy(), paragraph))]
+    docvars = sentences.merge(units, on="segment_id", how="left")
+    return docvars[["segment_id", "sentence_index", *UNIT_COLUMNS[1:]]]
+
+
+def _count_matrix(rows: np.ndarray, terms: np.ndarray, n_rows: int) -> tuple[sp.csr_matrix, np.ndarray]:
+    """int64 counts of ``terms[k]`` in row ``rows[k]``; features in code-point order."""
+    codes, features = pd.factorize(np.asarray(terms, dtype=object), sort=True)
+    matrix = sp.csr_matrix((np.ones(len(codes), dtype=np.int64), (rows, codes)), shape=(n_rows, len(features)))
+    matrix.sum_duplicates()  # one entry per (unit, feature), holding the count
+    return matrix, np.asarray(features, dtype=object)
 
 
 def dfm_from_lists(units: list[list[str]], docvars: pd.DataFrame | None = None) -> Dfm:
     """A dfm from token lists, one per unit (toy data and tests); every token is a feature."""
     rows = np.repeat(np.arange(len(units)), [len(u) for u in units])
-    codes, features = pd.factorize(np.asarray([t for u in units for t in u], dtype=object), sort=True)
-    matrix = sp.csr_matrix((np.ones(len(codes), dtype=np.int64), (rows, codes)), shape=(len(units), len(features)))
-    matrix.sum_duplicates()
+    matrix, features = _count_matrix(rows, [t for u in units for t in u], len(units))
     if docvars is None:
         docvars = pd.DataFrame({"segment_id": [f"u{i}" for i in range(len(units))]})
-    docvars = docvars.reset_index(drop=True).assign(tokens=[len(u) for u in units],
-                                                    content_tokens=[len(u) for u in units])
-    return Dfm(docvars, matrix, np.asarray(features, dtype=object))
+    sizes = [len(u) for u in units]
+    return Dfm(docvars.reset_index(drop=True).assign(tokens=sizes, content_tokens=sizes), matrix, features)
