@@ -4,8 +4,8 @@ Measures, in one run, on the embedded chapter copied ×1, ×10 and ×100 (as sep
 
 (a) tokenisation throughput of the project's tokenizer (the full tokens table, serial and with
     both cores) against raw ``jieba.lcut`` on the same texts, and the ratio between them;
-(b) co-occurrence matrix build time and peak memory (``cooccurrence_edges``, both windows,
-    corpus and per guest);
+(b) co-occurrence matrix build time and peak memory (the sentence and paragraph dfms, then
+    ``cooccurrence_edges`` over both windows, corpus and per guest);
 (c) wall time of the report (``python -m analysis report``) cold (no cache, no outputs) and warm,
     and the share of notebook time spent starting kernels versus running cells.
 
@@ -31,6 +31,7 @@ import pandas as pd
 
 from analysis.corpus import load_corpus
 from analysis.cooccurrence import cooccurrence_edges
+from analysis.dfm import build_dfm
 from analysis.paths import DEFAULT_CORPUS, PROJECT_ROOT
 from analysis.tokenizer import Tokenizer, tokenize_segments
 
@@ -74,7 +75,7 @@ def bench_tokenisation(segments: pd.DataFrame, tokenizer: Tokenizer, repeat: int
 def bench_cooccurrence(segments: pd.DataFrame, tokens: pd.DataFrame) -> dict:
     tracemalloc.start()
     started = time.perf_counter()
-    edges = cooccurrence_edges(segments, tokens)
+    edges = cooccurrence_edges([build_dfm(segments, tokens, "sentence"), build_dfm(segments, tokens, "paragraph")])
     seconds = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()

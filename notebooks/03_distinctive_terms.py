@@ -43,12 +43,12 @@ guests = study.select_guests()
 # ## TF-IDF
 
 # %%
-tfidf = top_terms_frame(study.tables["tfidf_terms"], guests, terms_shown, method="guest_documents")
+tfidf = top_terms_frame(study.tables["tfidf_terms"], guests, terms_shown, method="paragraph_idf")
 display(terms_by_rank(tfidf, guests))
 fig = draw_term_panels(tfidf, guests, text("tfidf_title", lang), text("tfidf_axis", lang), lang)
 study.show(fig, "distinctive_terms_tfidf", title=text("tfidf_title", lang),
-           caption="Top TF-IDF terms per guest (answers of each guest as one document; sublinear TF, smooth IDF).",
-           source="data/processed/tfidf_terms.csv (method=guest_documents)")
+           caption="Top TF-IDF terms per guest: each guest's answers as one document, IDF over answer paragraphs.",
+           source="data/processed/tfidf_terms.csv")
 
 # %% [markdown]
 # ## Log-odds ratio with informative Dirichlet prior

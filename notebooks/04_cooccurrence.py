@@ -47,8 +47,8 @@ guests, themes = study.select_guests(), study.select_themes()
 names = study.theme_names()
 
 # %%
-edges = edges_for_guests(study.tables, window, guests, study.guests, min_edge_count)
-frequencies = term_frequencies(study.tables["segments"], study.tables["tokens"], guests)
+edges = edges_for_guests(study.tables["cooccurrence_edges"], study.dfm(window), guests, study.guests, min_edge_count)
+frequencies = term_frequencies(study.dfm(), guests)
 graph = cooccurrence_graph(edges, frequencies, top_n=top_edges, min_count=min_edge_count, top_terms=network_terms)
 display(edges[edges["count"] >= min_edge_count].sort_values("npmi", ascending=False).head(20))
 fig = draw_network(graph, text("network_title", lang), text("network_caption", lang))
@@ -64,7 +64,7 @@ study.show(fig, f"cooccurrence_network_{window}", title=text("network_title", la
 drawn = edges[edges.apply(lambda e: graph.has_edge(e["term_a"], e["term_b"]), axis=1)]
 for edge in drawn.sort_values(["npmi", "count"], ascending=False).head(evidence_edges).itertuples():
     print(f"{edge.term_a} — {edge.term_b}: {edge.count} {window}s, NPMI {edge.npmi:+.2f}")
-    display(pair_passages(study.tables["segments"], study.tables["tokens"], edge.term_a, edge.term_b, window, guests))
+    display(pair_passages(study.tables["segments"], study.dfm(window), edge.term_a, edge.term_b, guests))
 
 # %% [markdown]
 # ## Theme × theme, within answer paragraphs

@@ -39,7 +39,7 @@ colors = guest_colors(guests)
 
 # %%
 for index, guest in enumerate(guests, start=1):
-    frequencies = term_frequencies(study.tables["segments"], study.tables["tokens"], [guest])
+    frequencies = term_frequencies(study.dfm(), [guest])
     title = f"{text('wordcloud_title', lang)} · {study.guest_label(guest, with_org=True)}"
     fig = draw_wordcloud(frequencies.head(max_words).to_dict(), title, colors[guest], str(font_path()),
                          study.build_parameters["seed"], max_words)

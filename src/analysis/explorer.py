@@ -25,8 +25,7 @@ def explore(study, theme: str = "", term: str = "", guests: list[str] | None = N
     else:
         raise ParameterError("give a theme id or a term to explore")
     lines = lines[lines["guest"].isin(guests)].reset_index(drop=True)
-    answers = segments[(segments["role"] == "answer") & segments["guest"].isin(guests)]
-    paragraphs = answers.groupby("guest", sort=False).size()
+    paragraphs = study.dfm("paragraph").group("guest").docvars.set_index("guest")["units"]
     matched = lines.groupby("guest")["segment_id"].nunique()
     counts = pd.DataFrame({
         "guest": guests,

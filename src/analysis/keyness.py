@@ -1,30 +1,55 @@
 """Stage 4b — what each guest says that the others don't: TF-IDF and weighted log-odds.
 
-Schema of ``tfidf_terms.csv`` (top terms per guest and method):
+Both read the answer-paragraph content :class:`~analysis.dfm.Dfm` (``build_dfm(segments,
+tokens)``) and group it by guest; every ``count`` below is a count of that dfm.
 
-=========  ===============================================================================
-method     ``guest_documents`` (each guest's answers are one document, IDF over guests) or
-           ``paragraph_mean`` (TF-IDF per answer paragraph, IDF over paragraphs, averaged
-           over the guest's paragraphs)
-guest      the guest
-term       the token
-score      the TF-IDF weight (l2-normalised rows, smooth IDF, sublinear TF)
-rank       1 = most distinctive
-count      occurrences of the term in the guest's answers
-=========  ===============================================================================
+**TF-IDF: each guest's answers as one document, IDF learned over answer paragraphs.**
+With the guests themselves as the IDF documents (four of them), IDF can take only four
+values, so a word every guest uses loses at most a factor of two and frequent words top
+every list; averaging per-paragraph TF-IDF over a guest's paragraphs is close to raw
+frequency. Here the IDF is the one of the ~140 answer paragraphs (smooth,
+``ln((1 + N) / (1 + df)) + 1``), which tells a word found in half of all paragraphs from
+one found in three, and the TF is the guest's count over all their answers (sublinear,
+``1 + ln tf``). Rows are l2-normalised, so scores compare across guests of different
+length. A term is listed for a guest only when it occurs in at least ``min_paragraphs``
+(default 2) of the guest's answer paragraphs. This is scikit-learn's ``TfidfVectorizer(sublinear_tf=True)`` fitted on the
+paragraphs and applied to the guests' documents. TF-IDF ranks what is *characteristic*
+of a guest's answers; it is not a test of a difference between guests: that is the
+log-odds below.
+
+Schema of ``tfidf_terms.csv`` (top terms per guest):
+
+==========  ==============================================================================
+method      ``paragraph_idf`` (the only method; kept so that the table names its method)
+guest       the guest
+term        the token
+score       the TF-IDF weight (see above)
+rank        1 = most characteristic
+count       occurrences of the term in the guest's answers
+paragraphs  the guest's answer paragraphs containing the term
+==========  ==============================================================================
 
 Schema of ``keyness.csv`` — log-odds ratio with an informative Dirichlet prior (Monroe,
-Colaresi & Quinn 2008, eq. 16–22), each guest against the other guests together:
+Colaresi & Quinn 2008, eq. 16–22), each guest against the other guests together. The
+prior is the corpus's own term distribution (α_w = the corpus count of w). A term is
+*tested* when it occurs at least ``min_count`` times in the corpus; the p-values of all
+tested terms of a guest form one family for the Benjamini–Hochberg correction (350 terms
+in the embedded chapter, so an uncorrected z > 1.96 says little). A term is *listed* for a guest
+only when the guest used it at least ``min_guest_count`` times: a z-score from two or
+three uses is one passage, not a way of speaking.
 
 ============  ============================================================================
 guest         the guest
 term          the token
 score         z-score of the log-odds ratio (positive: over-used by this guest)
-rank          1 = most over-used
+rank          1 = most over-used (among the listed terms)
 count         occurrences in the guest's answers
 count_rest    occurrences in the other guests' answers
 delta         the prior-smoothed log-odds ratio
 variance      its approximate variance ``1/(y_i+α_w) + 1/(y_j+α_w)``
+p             two-sided p-value of ``score`` under the standard normal
+q             Benjamini–Hochberg adjusted p-value over the guest's tested terms
+significant   ``q < fdr`` (default 0.05)
 ============  ============================================================================
 """
 
@@ -32,63 +57,46 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from scipy.special import erfc
+from sklearn.feature_extraction.text import TfidfTransformer
 
-TFIDF_COLUMNS = ["method", "guest", "term", "score", "rank", "count"]
-KEYNESS_COLUMNS = ["guest", "term", "score", "rank", "count", "count_rest", "delta", "variance"]
+from .dfm import Dfm
 
-
-def _identity(tokens):
-    return tokens
-
-
-def answer_token_lists(segments: pd.DataFrame, tokens: pd.DataFrame) -> pd.DataFrame:
-    """One row per answer paragraph: segment_id, guest, and its content tokens in order."""
-    answers = segments.loc[segments["role"] == "answer", ["segment_id", "guest"]]
-    content = tokens[~tokens["is_stopword"]]
-    lists = content.groupby("segment_id", sort=False)["token"].agg(list)
-    out = answers.assign(tokens=answers["segment_id"].map(lists))
-    out["tokens"] = out["tokens"].map(lambda t: t if isinstance(t, list) else [])
-    return out.reset_index(drop=True)
+TFIDF_COLUMNS = ["method", "guest", "term", "score", "rank", "count", "paragraphs"]
+KEYNESS_COLUMNS = ["guest", "term", "score", "rank", "count", "count_rest", "delta", "variance", "p", "q",
+                   "significant"]
+TFIDF_METHOD = "paragraph_idf"
+DEFAULT_MIN_GUEST_COUNT = 5
+DEFAULT_MIN_PARAGRAPHS = 2
+DEFAULT_FDR = 0.05
 
 
-def guest_token_lists(segments: pd.DataFrame, tokens: pd.DataFrame) -> pd.Series:
-    """Each guest's answer content tokens concatenated, guests in chapter order."""
-    per_paragraph = answer_token_lists(segments, tokens)
-    return per_paragraph.groupby("guest", sort=False)["tokens"].agg(lambda lists: [t for l in lists for t in l])
+def tfidf_terms(dfm: Dfm, by: str = "guest", top_k: int = 30, min_df: int = 1,
+                min_paragraphs: int = DEFAULT_MIN_PARAGRAPHS) -> pd.DataFrame:
+    """Top TF-IDF terms per group ``by`` of a paragraph dfm (see module docstring).
 
-
-def _top_terms(matrix, vocabulary: np.ndarray, guests, counts, method: str, top_k: int) -> list[dict]:
+    Terms in fewer than ``min_df`` of the dfm's paragraphs are left out. A term is listed
+    for a group only when it occurs in at least ``min_paragraphs`` of the group's
+    paragraphs: paragraph IDF rewards rarity, and a word repeated within one paragraph
+    is that passage's topic, not the guest's.
+    """
+    paragraphs = dfm.select(min_units=min_df)
+    idf = TfidfTransformer(smooth_idf=True).fit(paragraphs.matrix).idf_
+    groups = paragraphs.group(by)
+    counts = groups.matrix.toarray()
+    tf = np.where(counts > 0, 1 + np.log(np.maximum(counts, 1)), 0.0)
+    weights = tf * idf
+    norms = np.linalg.norm(weights, axis=1, keepdims=True)
+    weights = np.divide(weights, norms, out=np.zeros_like(weights), where=norms > 0)
+    in_paragraphs = paragraphs.binary().group(by).matrix.toarray()
     rows = []
-    for i, guest in enumerate(guests):
-        weights = np.asarray(matrix[i].todense()).ravel() if hasattr(matrix, "todense") else np.asarray(matrix[i]).ravel()
-        order = np.lexsort((vocabulary, -weights))  # ties broken by term, for stable output
-        order = [j for j in order if weights[j] > 0][:top_k]
+    for i, guest in enumerate(groups.docvars[by]):
+        order = np.lexsort((paragraphs.features, -weights[i]))  # ties broken by term, for stable output
+        order = order[(weights[i, order] > 0) & (in_paragraphs[i, order] >= min_paragraphs)][:top_k]
         for rank, j in enumerate(order, start=1):
-            rows.append({"method": method, "guest": guest, "term": vocabulary[j], "score": float(weights[j]),
-                         "rank": rank, "count": int(counts[i, j])})
-    return rows
-
-
-def tfidf_terms(segments: pd.DataFrame, tokens: pd.DataFrame, top_k: int = 30, min_df: int = 1) -> pd.DataFrame:
-    """Top TF-IDF terms per guest, by both methods (see module docstring)."""
-    guest_docs = guest_token_lists(segments, tokens)
-    guests = list(guest_docs.index)
-    vectorizer = TfidfVectorizer(lowercase=False, analyzer=_identity, sublinear_tf=True, min_df=min_df)
-    matrix = vectorizer.fit_transform(guest_docs.tolist())
-    vocabulary = vectorizer.get_feature_names_out()
-    counts = CountVectorizer(lowercase=False, analyzer=_identity, vocabulary=vocabulary).fit_transform(guest_docs.tolist()).toarray()
-    rows = _top_terms(matrix, vocabulary, guests, counts, "guest_documents", top_k)
-
-    paragraphs = answer_token_lists(segments, tokens)
-    p_vectorizer = TfidfVectorizer(lowercase=False, analyzer=_identity, sublinear_tf=True, min_df=min_df)
-    p_matrix = p_vectorizer.fit_transform(paragraphs["tokens"].tolist())
-    p_vocabulary = p_vectorizer.get_feature_names_out()
-    p_counts = CountVectorizer(lowercase=False, analyzer=_identity, vocabulary=p_vocabulary).fit_transform(guest_docs.tolist()).toarray()
-    means = np.vstack([
-        np.asarray(p_matrix[(paragraphs["guest"] == g).to_numpy()].mean(axis=0)).ravel() for g in guests
-    ])
-    rows += _top_terms(means, p_vocabulary, guests, p_counts, "paragraph_mean", top_k)
+            rows.append({"method": TFIDF_METHOD, "guest": guest, "term": paragraphs.features[j],
+                         "score": float(weights[i, j]), "rank": rank, "count": int(counts[i, j]),
+                         "paragraphs": int(in_paragraphs[i, j])})
     return pd.DataFrame(rows, columns=TFIDF_COLUMNS)
 
 
@@ -106,31 +114,54 @@ def log_odds_dirichlet(counts_i: np.ndarray, counts_j: np.ndarray, prior: np.nda
     return delta, variance, delta / np.sqrt(variance)
 
 
-def keyness(segments: pd.DataFrame, tokens: pd.DataFrame, top_k: int = 30, min_count: int = 3,
-            prior_strength: float | None = None) -> pd.DataFrame:
-    """Each guest against the others: top ``top_k`` over-used terms by log-odds z-score.
+def two_sided_p(z: np.ndarray) -> np.ndarray:
+    """P(|Z| ≥ |z|) for a standard normal Z: ``erfc(|z| / √2)``."""
+    return erfc(np.abs(np.asarray(z, dtype=float)) / np.sqrt(2.0))
+
+
+def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
+    """Benjamini–Hochberg adjusted p-values (q-values), in the order of ``p``.
+
+    With the m p-values sorted ascending, ``q_(k) = min over j ≥ k of m·p_(j) / j``, capped
+    at 1: a term is significant at false discovery rate α when ``q < α``.
+    """
+    p = np.asarray(p, dtype=float)
+    m = len(p)
+    order = np.argsort(p, kind="stable")
+    scaled = p[order] * m / np.arange(1, m + 1)
+    q = np.empty(m)
+    q[order] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
+    return q
+
+
+def keyness(dfm: Dfm, by: str = "guest", top_k: int = 30, min_count: int = 3,
+            min_guest_count: int = DEFAULT_MIN_GUEST_COUNT, prior_strength: float | None = None,
+            fdr: float = DEFAULT_FDR) -> pd.DataFrame:
+    """Each group ``by`` against the others: the top ``top_k`` listed terms by log-odds z-score.
 
     The informative prior is the whole corpus's term distribution scaled to
     ``prior_strength`` pseudo-counts (default: the corpus size, i.e. α_w = corpus count of w,
     as in Monroe et al.'s informative-prior model). Terms rarer than ``min_count`` in the
-    corpus are left out: their z-scores are noise.
+    corpus are not tested; terms the group used fewer than ``min_guest_count`` times are
+    tested (they count in the Benjamini–Hochberg family) but not listed. ``significant``
+    is ``q < fdr``.
     """
-    guest_docs = guest_token_lists(segments, tokens)
-    vectorizer = CountVectorizer(lowercase=False, analyzer=_identity)
-    matrix = vectorizer.fit_transform(guest_docs.tolist()).toarray()
-    vocabulary = vectorizer.get_feature_names_out()
+    groups = dfm.group(by).select(min_count=max(min_count, 1))
+    matrix, vocabulary = groups.matrix.toarray(), groups.features
     total = matrix.sum(axis=0)
-    keep = total >= min_count
-    matrix, vocabulary, total = matrix[:, keep], vocabulary[keep], total[keep]
     strength = prior_strength if prior_strength is not None else total.sum()
     prior = strength * total / total.sum()
     rows = []
-    for i, guest in enumerate(guest_docs.index):
+    for i, guest in enumerate(groups.docvars[by]):
         rest = total - matrix[i]
         delta, variance, z = log_odds_dirichlet(matrix[i], rest, prior)
-        order = np.lexsort((vocabulary, -z))[:top_k]
+        p = two_sided_p(z)
+        q = benjamini_hochberg(p)
+        listed = np.flatnonzero(matrix[i] >= min_guest_count)
+        order = listed[np.lexsort((vocabulary[listed], -z[listed]))][:top_k]
         for rank, j in enumerate(order, start=1):
             rows.append({"guest": guest, "term": vocabulary[j], "score": float(z[j]), "rank": rank,
                          "count": int(matrix[i, j]), "count_rest": int(rest[j]),
-                         "delta": float(delta[j]), "variance": float(variance[j])})
+                         "delta": float(delta[j]), "variance": float(variance[j]),
+                         "p": float(p[j]), "q": float(q[j]), "significant": bool(q[j] < fdr)})
     return pd.DataFrame(rows, columns=KEYNESS_COLUMNS)

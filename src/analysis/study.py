@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .dfm import Dfm, build_dfm
 from .errors import InputError
 from .figures import FIGURE_METADATA, check_lang, guest_label, guest_table, save_figure, setup_style
 from .params import BUILD_PARAMS, SPEC, check_display, not_a_display_parameter, problem
@@ -46,6 +47,13 @@ class Study:
     @property
     def build_parameters(self) -> dict:
         return self.manifest.get("parameters", {})
+    _dfms: dict = field(default_factory=dict, repr=False)
+
+    def dfm(self, unit: str = "paragraph") -> Dfm:
+        """The answers' content dfm for ``unit`` (paragraph or sentence), built once per study."""
+        if unit not in self._dfms:
+            self._dfms[unit] = build_dfm(self.tables["segments"], self.tables["tokens"], unit)
+        return self._dfms[unit]
 
     @property
     def guests(self) -> list[str]:

@@ -17,9 +17,9 @@ distinct_content_tokens    distinct content tokens
 
 from __future__ import annotations
 
-import unicodedata
-
 import pandas as pd
+
+from .dfm import Dfm, is_punctuation  # noqa: F401  (is_punctuation: re-exported for older imports)
 
 SUMMARY_COLUMNS = [
     "document",
@@ -32,10 +32,7 @@ SUMMARY_COLUMNS = [
     "content_tokens",
     "distinct_content_tokens",
 ]
-
-
-def is_punctuation(token: str) -> bool:
-    return all(unicodedata.category(ch)[0] in "PSZ" for ch in token)
+KEYS = ["document", "guest", "organization"]
 
 
 def guest_order(segments: pd.DataFrame) -> list[str]:
@@ -43,25 +40,24 @@ def guest_order(segments: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(segments.loc[segments["guest"] != "", "guest"]))
 
 
-def corpus_summary(segments: pd.DataFrame, tokens: pd.DataFrame) -> pd.DataFrame:
+def corpus_summary(segments: pd.DataFrame, dfm: Dfm) -> pd.DataFrame:
+    """The corpus_summary table from the segments and the answer-paragraph content dfm.
+
+    Rows are every (document, guest) of the segments, in order, so a guest who was asked
+    but never answered still has a row of zeros.
+    """
     guests = segments[segments["guest"] != ""]
-    keys = ["document", "guest", "organization"]
-    order = guests[keys].drop_duplicates()
-    answers = guests[guests["role"] == "answer"]
-    answer_tokens = tokens.merge(answers[["segment_id", *keys]], on="segment_id")
-    answer_tokens = answer_tokens[~answer_tokens["token"].map(is_punctuation)]
-    content = answer_tokens[~answer_tokens["is_stopword"]]
-    table = order.merge(
-        guests[guests["role"] == "question"].groupby(keys).size().rename("questions").reset_index(), how="left"
+    table = guests[KEYS].drop_duplicates()
+    questions = guests[guests["role"] == "question"].groupby(KEYS).size().rename("questions").reset_index()
+    table = table.merge(questions, how="left")
+    characters = dfm.docvars["segment_id"].map(segments.set_index("segment_id")["text"].str.len())
+    grouped = dfm.group(KEYS)
+    per_guest = grouped.docvars.assign(
+        answer_paragraphs=grouped.docvars["units"],
+        answer_characters=characters.groupby([dfm.docvars[k] for k in KEYS], sort=False).sum().to_numpy(),
+        distinct_content_tokens=grouped.matrix.getnnz(axis=1),
     )
-    per_answer = answers.assign(chars=answers["text"].str.len()).groupby(keys)
-    table = table.merge(per_answer.size().rename("answer_paragraphs").reset_index(), how="left")
-    table = table.merge(per_answer["chars"].sum().rename("answer_characters").reset_index(), how="left")
-    table = table.merge(answer_tokens.groupby(keys).size().rename("tokens").reset_index(), how="left")
-    table = table.merge(content.groupby(keys).size().rename("content_tokens").reset_index(), how="left")
-    table = table.merge(
-        content.groupby(keys)["token"].nunique().rename("distinct_content_tokens").reset_index(), how="left"
-    )
+    table = table.merge(per_guest[KEYS + SUMMARY_COLUMNS[4:]], how="left")
     for column in SUMMARY_COLUMNS[3:]:
         table[column] = table[column].fillna(0).astype("int64")
     return table[SUMMARY_COLUMNS].reset_index(drop=True)
