@@ -138,3 +138,14 @@ def test_help_lists_the_commands_and_the_build_options():
     result = _run_cli("build", "--help")
     assert result.returncode == 0 and "--seed" in result.stdout and "--top-k" in result.stdout
     assert DEFAULT_CORPUS.exists()
+
+
+def test_the_parser_profile_is_part_of_the_build_key(tmp_path, monkeypatch):
+    from analysis import pipeline
+
+    config = BuildConfig()
+    before = config.key()
+    profile = tmp_path / "profile.yaml"
+    profile.write_text("languages:\n  zh:\n    overview_headings: [概述]\n", encoding="utf-8")
+    monkeypatch.setattr(pipeline, "default_profile_path", lambda: profile)
+    assert config.key() != before

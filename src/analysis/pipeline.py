@@ -24,7 +24,7 @@ from typing import Callable
 import pandas as pd
 
 from .checksums import verify_checksums
-from .corpus import default_embedded_questions_path, load_corpus
+from .corpus import default_embedded_questions_path, default_profile_path, load_corpus
 from .dfm import build_dfm
 from .cooccurrence import cooccurrence_edges, theme_cooccurrence
 from .io import chapter_files, sha256_of, write_csv, write_parquet
@@ -106,6 +106,7 @@ class BuildConfig:
         files += [lexicons / name for name in LEXICON_FILES]
         files.append(Path(self.parameters["codebook"]) if self.parameters["codebook"] else default_codebook_path())
         files.append(default_embedded_questions_path())
+        files.append(default_profile_path())  # the parser's conventions decide every unit's role
         if self.gold_path.exists():
             files.append(self.gold_path)
         return files
