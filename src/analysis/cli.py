@@ -63,7 +63,7 @@ def _config(args):
     from .pipeline import BuildConfig
 
     parameters = {p.name: getattr(args, p.name) for p in BUILD_PARAMS if getattr(args, p.name) is not None}
-    for name in ("codebook", "lexicons", "gold"):
+    for name in ("codebook", "lexicons", "gold", "profile"):
         if name in parameters:
             parameters[name] = str(Path(parameters[name]).resolve())
     return BuildConfig(input_path=args.input, root=args.output, parameters=parameters)

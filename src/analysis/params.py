@@ -104,6 +104,8 @@ SPEC: dict[str, Param] = {p.name: p for p in [
     Param("codebook", "build", None, "theme codebook YAML (default: the package's lexicons/codebook.yaml)", _path),
     Param("lexicons", "build", None, "folder with userdict.txt, stopwords.txt, synonyms.tsv (default: the package's)",
           _path),
+    Param("profile", "build", None, "conventions YAML for reading chapters (default: the package's lexicons/profile.yaml)",
+          _path),
     Param("gold", "build", None, "theme labels CSV for validation (default: data/labels/theme_gold.csv)", _path),
     # display: each changes only what a notebook shows
     Param("lang", "display", "zh", "label language of tables and charts: zh | en", _choice(LANGS)),

@@ -106,7 +106,8 @@ class BuildConfig:
         files += [lexicons / name for name in LEXICON_FILES]
         files.append(Path(self.parameters["codebook"]) if self.parameters["codebook"] else default_codebook_path())
         files.append(default_embedded_questions_path())
-        files.append(default_profile_path())  # the parser's conventions decide every unit's role
+        # the parser's conventions decide every unit's role
+        files.append(Path(self.parameters["profile"]) if self.parameters["profile"] else default_profile_path())
         if self.gold_path.exists():
             files.append(self.gold_path)
         return files
@@ -137,12 +138,13 @@ def _say(message: str, quiet: bool) -> None:
 
 
 def build_corpus_tables(input_path: Path | str = DEFAULT_CORPUS, lexicon_dir: Path | str | None = None,
-                        say: Callable[[str], None] = lambda m: None) -> dict[str, pd.DataFrame]:
+                        say: Callable[[str], None] = lambda m: None,
+                        profile: Path | str | None = None) -> dict[str, pd.DataFrame]:
     """Compute the corpus-foundation tables (no writing): segments, tokens, corpus_summary."""
     files = chapter_files(input_path)
     verify_checksums(files)
     say(f"parsing {len(files)} chapter(s) from {input_path}")
-    segments, _ = load_corpus(input_path)
+    segments, _ = load_corpus(input_path, profile=profile)
     say(f"tokenising {len(segments)} segments")
     tokens = tokenize_segments(segments, Tokenizer(load_lexicon(lexicon_dir)))
     return {
@@ -184,7 +186,7 @@ def build_analysis_tables(segments: pd.DataFrame, tokens: pd.DataFrame, config: 
 def compute_tables(config: BuildConfig | None = None, say: Callable[[str], None] = lambda m: None) -> dict[str, pd.DataFrame]:
     """Every table for ``config``, computed in memory (nothing is written)."""
     config = config or BuildConfig()
-    tables = build_corpus_tables(config.input_path, config.lexicons, say)
+    tables = build_corpus_tables(config.input_path, config.lexicons, say, config.profile)
     tables.update(build_analysis_tables(tables["segments"], tables["tokens"], config, say))
     return tables
 

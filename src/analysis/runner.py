@@ -48,9 +48,11 @@ class NotebookRun:
     figures: list = field(default_factory=list)  # figure records (see figures.write_figure_manifest)
     seconds: float = 0.0
     fresh: bool = False
+    title: str = ""
 
     def as_entry(self) -> dict:
-        return {"key": self.key, "display": self.display, "files": self.files, "figures": self.figures}
+        return {"key": self.key, "display": self.display, "files": self.files, "figures": self.figures,
+                "title": self.title}
 
     def figure_files(self) -> dict[str, str]:
         return {name: digest for record in self.figures for name, digest in record.get("digests", {}).items()}
@@ -217,6 +219,8 @@ def export_html(executed: Path) -> Path:
 
 
 def run_one(notebook: Path, key: str, display: dict, run: RunFolder, html: bool, timeout: int) -> NotebookRun:
+    import nbformat
+
     started = time.perf_counter()
     figures_dir = run.staged(FIGURES)
     parameters = {**display, "root": str(run.staging), "save_to": str(figures_dir)}
@@ -227,8 +231,9 @@ def run_one(notebook: Path, key: str, display: dict, run: RunFolder, html: bool,
     for record in records:
         record["notebook"] = notebook.stem
         record["digests"] = {name: file_digest(figures_dir / name) for name in record["files"]}
+    title = notebook_title(nbformat.read(str(executed), as_version=4))
     return NotebookRun(notebook, key, display, {p.name: file_digest(p) for p in files}, records,
-                       time.perf_counter() - started)
+                       time.perf_counter() - started, title=title)
 
 
 def previous_run(run: RunFolder, notebook: Path, key: str) -> NotebookRun | None:
@@ -236,7 +241,8 @@ def previous_run(run: RunFolder, notebook: Path, key: str) -> NotebookRun | None
     entry = read_json(run.final(EXECUTED) / RUN_MANIFEST).get("notebooks", {}).get(notebook.stem)
     if not entry or entry.get("key") != key:
         return None
-    previous = NotebookRun(notebook, key, entry["display"], entry["files"], entry["figures"], fresh=True)
+    previous = NotebookRun(notebook, key, entry["display"], entry["files"], entry["figures"], fresh=True,
+                           title=entry.get("title", ""))
     if not files_intact(run.final(EXECUTED), previous.files):
         return None
     if previous.figures and not files_intact(run.final(FIGURES), previous.figure_files()):
@@ -278,6 +284,57 @@ def run_notebooks(run: RunFolder, tables_key: str, display: dict, only: list[str
     return sorted(runs, key=lambda r: r.notebook.name)
 
 
+INDEX = "index.html"
+
+
+def write_index(folder: Path, runs: list[NotebookRun], html: bool) -> Path:
+    """``notebooks/executed/index.html``: what a report author opens first — the notebooks in
+    reading order, then every figure as a gallery with its caption, source table and files."""
+    import html as escape
+
+    def e(text) -> str:
+        return escape.escape(str(text))
+
+    items, gallery = [], []
+    for run in runs:
+        title = run.title or run.notebook.stem
+        target = f"{run.notebook.stem}.html" if html else run.notebook.name
+        items.append(f'<li><a href="{e(target)}">{e(title)}</a></li>')
+        for record in run.figures:
+            png = next((f for f in record["files"] if f.endswith(".png")), None)
+            if png is None:
+                continue
+            links = " · ".join(f'<a href="../../figures/{e(f)}">{e(f.rsplit(".", 1)[-1].upper())}</a>'
+                               for f in record["files"])
+            gallery.append(
+                f'<figure><a href="../../figures/{e(png)}"><img src="../../figures/{e(png)}" alt="{e(record["title"])}"></a>'
+                f'<figcaption><b>{e(record["title"])}</b><br>{e(record["caption"])}<br>'
+                f'<small>source: <code>{e(record["source_table"])}</code> · notebook: '
+                f'<a href="{e(target)}">{e(title)}</a> · {links}</small></figcaption></figure>')
+    page = f"""<!DOCTYPE html>
+<html lang="zh"><head><meta charset="utf-8"><title>Report · notebooks and figures</title>
+<style>
+body {{ font-family: "Noto Sans CJK SC", "Noto Sans", sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }}
+figure {{ margin: 2em 0; border-top: 1px solid #ddd; padding-top: 1em; }}
+img {{ max-width: 100%; height: auto; }}
+figcaption {{ margin-top: .5em; line-height: 1.5; }}
+code {{ background: #f4f4f4; padding: 0 .2em; }}
+</style></head><body>
+<h1>Report</h1>
+<p>The executed notebooks, in reading order, then every figure with its caption and the table it is drawn from.</p>
+<h2>Notebooks</h2>
+<ol>
+{chr(10).join(items)}
+</ol>
+<h2>Figures ({len(gallery)})</h2>
+{chr(10).join(gallery)}
+</body></html>
+"""
+    target = folder / INDEX
+    target.write_text(page, encoding="utf-8")
+    return target
+
+
 @dataclass
 class ReportResult:
     root: Path
@@ -310,6 +367,7 @@ def report(config, display: dict | None = None, only: list[str] | None = None, j
             say("report up to date")
             return ReportResult(run.root, [], runs, True)
         write_figure_manifest(run.staged(FIGURES), [rec for r in runs for rec in r.figures])
+        write_index(run.staged(EXECUTED), runs, html)
         write_json({"tables_key": config.key(), "notebooks": entries}, run.staged(EXECUTED) / RUN_MANIFEST)
         run.commit()
     return ReportResult(config.root, [config.root / PROCESSED / p.name for p in written], runs, False)

@@ -48,6 +48,7 @@ class Study:
     def build_parameters(self) -> dict:
         return self.manifest.get("parameters", {})
     _dfms: dict = field(default_factory=dict, repr=False)
+    shown: list = field(default_factory=list, repr=False)  # figure records, in the order shown
 
     def dfm(self, unit: str = "paragraph") -> Dfm:
         """The answers' content dfm for ``unit`` (paragraph or sentence), built once per study."""
@@ -106,11 +107,12 @@ class Study:
         """Stable file stem: ``<stem>_<lang>``, so Chinese and English editions sit side by side."""
         return f"{stem}_{self.lang}"
 
-    def show(self, fig, stem: str, *, title: str, caption: str, source: str) -> dict:
+    def show(self, fig, stem: str, *, title: str, caption: str, source: str) -> None:
         """Show ``fig`` inline with its caption; save it too when the notebook was asked to.
 
-        Returns the figure's manifest record. The caption output carries the record in its
-        metadata, which is how the runner learns which figures a notebook made.
+        The caption output carries the figure's manifest record in its metadata, which is how
+        the runner learns which figures a notebook made; ``self.shown`` keeps them too. Returns
+        nothing, so a cell ending in ``study.show(...)`` prints no record.
         """
         from IPython.display import Markdown, display
         import matplotlib.pyplot as plt
@@ -124,7 +126,7 @@ class Study:
         plt.close(fig)
         note = f"*{caption}* — source: `{source}`"
         display(Markdown(note), metadata={FIGURE_METADATA: record})
-        return record
+        self.shown.append(record)
 
 
 def _caller_namespace() -> dict:

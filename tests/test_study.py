@@ -1,0 +1,78 @@
+"""What a notebook opens: published tables only, display parameters checked, nothing saved unless asked."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from analysis.errors import InputError, ParameterError  # noqa: E402
+from analysis.figures import FIGURE_METADATA  # noqa: E402
+from analysis.pipeline import BuildConfig, build  # noqa: E402
+from analysis.study import open_study  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("root")
+    build(BuildConfig(root=root), quiet=True)
+    return root
+
+
+def a_figure():
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    return fig
+
+
+def test_a_study_reads_the_published_tables_and_their_build_parameters(root):
+    study = open_study(root)
+    assert study.build_parameters["seed"] == 20241
+    assert study.guests == ["徐至行", "刘景媛", "丁宁", "刘超"]
+    assert len(study.tables["segments"]) > 100 and "keyness" in study.tables
+
+
+def test_a_root_without_tables_says_how_to_build_them(tmp_path):
+    with pytest.raises(InputError, match="no built tables here: run `make report`"):
+        open_study(tmp_path)
+
+
+def test_guests_can_be_named_in_english_and_keep_chapter_order(root):
+    study = open_study(root, guests=["Liu Chao", "丁宁"])
+    assert study.select_guests() == ["丁宁", "刘超"]
+    with pytest.raises(ParameterError, match=r"unknown guest 'Nobody'; valid: 徐至行 \(Xu Zhixing\)"):
+        open_study(root, guests=["Nobody"])
+
+
+def test_an_unknown_theme_is_refused_before_any_chart(root):
+    with pytest.raises(ParameterError, match="parameter themes: unknown theme 'NOPE'"):
+        open_study(root, themes=["NOPE"])
+
+
+def test_english_theme_labels_come_from_the_built_codebook(root):
+    assert open_study(root, lang="en").theme_names()["GLOBAL"] == "Going global"
+    assert open_study(root, lang="zh").theme_names()["GLOBAL"] == "出海"
+
+
+def test_a_chart_shown_by_hand_is_not_saved(root, monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, **kw: shown.append((obj, kw)))
+    study = open_study(root)
+    assert study.show(a_figure(), "probe", title="t", caption="c", source="s") is None
+    assert study.shown[0]["files"] == [] and not list((root / "figures").glob("probe*"))
+    assert shown[-1][1]["metadata"][FIGURE_METADATA]["name"] == "probe_zh"
+
+
+def test_a_chart_is_saved_in_three_formats_when_asked(root, tmp_path, monkeypatch):
+    monkeypatch.setattr("IPython.display.display", lambda obj, **kw: None)
+    study = open_study(root, tmp_path / "mine", lang="en")
+    study.show(a_figure(), "probe", title="t", caption="c", source="s")
+    assert sorted(p.name for p in (tmp_path / "mine").iterdir()) == ["probe_en.pdf", "probe_en.png", "probe_en.svg"]
+
+
+def test_saving_into_a_reports_figures_folder_by_hand_is_refused(root):
+    (root / "figures").mkdir(exist_ok=True)
+    with pytest.raises(ParameterError, match="only `make report` writes"):
+        open_study(root, root / "figures")
