@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -28,8 +27,6 @@ def _parser() -> argparse.ArgumentParser:
                          help="folder with userdict.txt, stopwords.txt, synonyms.tsv (default: the package's)")
         sub.add_argument("--codebook", type=Path, default=None,
                          help="theme codebook YAML (default: the package's lexicons/codebook.yaml)")
-        sub.add_argument("--workers", type=int, default=1,
-                         help="processes for tokenisation (default 1; 0 = one per core)")
         sub.add_argument("--force", action="store_true", help="rebuild even when the inputs are unchanged")
         sub.add_argument("--quiet", "-q", action="store_true", help="no progress messages")
 
@@ -58,9 +55,8 @@ def _parser() -> argparse.ArgumentParser:
 def _config(args):
     from .pipeline import BuildConfig
 
-    workers = args.workers if args.workers > 0 else (os.cpu_count() or 1)
     return BuildConfig(input_path=args.input, output_dir=args.output, lexicon_dir=args.lexicons,
-                       codebook=args.codebook, workers=workers)
+                       codebook=args.codebook)
 
 
 def _relative(path: Path) -> str:

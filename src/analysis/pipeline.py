@@ -52,7 +52,6 @@ class BuildConfig:
     min_count: int = 3
     resamples: int = DEFAULT_RESAMPLES
     seed: int = DEFAULT_SEED
-    workers: int = 1
 
     def fingerprint(self) -> str:
         """A content hash of everything the tables depend on: inputs, lexicons, codebook,
@@ -89,7 +88,7 @@ def _say(message: str, quiet: bool) -> None:
 
 
 def build_corpus_tables(input_path: Path | str = DEFAULT_CORPUS, lexicon_dir: Path | str | None = None,
-                        say: Callable[[str], None] = lambda m: None, workers: int = 1) -> dict[str, pd.DataFrame]:
+                        say: Callable[[str], None] = lambda m: None) -> dict[str, pd.DataFrame]:
     """Compute the corpus-foundation tables (no writing): segments, tokens, corpus_summary."""
     files = chapter_files(input_path)
     verify_checksums(files)
@@ -97,7 +96,7 @@ def build_corpus_tables(input_path: Path | str = DEFAULT_CORPUS, lexicon_dir: Pa
     segments, _ = load_corpus(input_path)
     say(f"tokenising {len(segments)} segments")
     tokenizer = Tokenizer(load_lexicon(lexicon_dir))
-    tokens = tokenize_segments(segments, tokenizer, workers=workers)
+    tokens = tokenize_segments(segments, tokenizer)
     return {
         "segments": segments,
         "tokens": tokens,
@@ -220,7 +219,7 @@ def compute_tables(config: BuildConfig | None = None, say: Callable[[str], None]
         if cached is not None:
             say(f"inputs unchanged (fingerprint {fingerprint}): reusing cached tables")
             return cached
-    tables = build_corpus_tables(config.input_path, config.lexicon_dir, say, workers=config.workers)
+    tables = build_corpus_tables(config.input_path, config.lexicon_dir, say)
     tables.update(build_analysis_tables(tables["segments"], tables["tokens"], config, say))
     if use_cache:
         try:

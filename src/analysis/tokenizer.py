@@ -9,6 +9,17 @@ token_index     0-based position of the token within the segment
 token           the normalised token (width-folded, canonical spelling)
 is_stopword     function word, filler, punctuation or number
 ==============  ==============================================================
+
+Two backends cut the text into raw pieces with the same dictionary and give the same pieces:
+
+``"jieba"``
+    pure-Python jieba, the reference;
+``"rjieba"`` (the default)
+    the compiled port of jieba (jieba-rs) on runs of Chinese characters, an order of magnitude
+    faster. The port treats Latin letters and digits differently from jieba (it keeps
+    ``2022-2023`` or ``1.2.3`` whole where jieba cuts them), so those runs are cut by the
+    reference instead, memoised (they are short and repeat). A test requires identical tokens
+    from both backends on every chapter at hand.
 """
 
 from __future__ import annotations
@@ -16,63 +27,255 @@ from __future__ import annotations
 import gc
 import itertools
 import logging
-import multiprocessing
 import re
 import unicodedata
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache
 
 import jieba
+import jieba.finalseg
 import numpy as np
 import pandas as pd
+import rjieba
 
 from .lexicon import Lexicon, fold_width, load_lexicon, needs_protection, phrases_regex
 
 TOKEN_COLUMNS = ["segment_id", "sentence_index", "token_index", "token", "is_stopword"]
+BACKENDS = ("rjieba", "jieba")
+DEFAULT_BACKEND = "rjieba"
 
 jieba.setLogLevel(logging.WARNING)
 
 _SENTENCE_FINAL = frozenset("。!?;…")
 _NUMBER = re.compile(r"^[\d.,%+\-~·]+$|^\d+(?:年|月|日|倍|万|亿|个)?$")
 
+# jieba's own regexes, so that the compiled path splits text exactly where the reference does.
+_BLOCK = jieba.re_han_default  # what jieba cuts with its dictionary: Han, Latin, digits, +#&._%-
+_LATIN_RUN = re.compile(r"[a-zA-Z0-9+#&._%\-]+")  # the non-Han part of such a block
+_HAN = jieba.finalseg.re_han  # 一-鿕: the only characters the compiled port is given to cut
+#: CJK ideographs outside 一-鿕 (extension A, U+9FD6–9FFF, compatibility, planes 2–3): jieba
+#: yields each on its own, jieba-rs treats them as Han and joins them (a test probes every
+#: code point). Listed generously: where both libraries agree, cutting them out costs nothing.
+_OTHER_IDEOGRAPHS = "\u3400-\u4DBF\u9FD6-\u9FFF\uF900-\uFAFF\U00020000-\U0003FFFF"
+#: Stands in, in the text given to the compiled port, for something cut elsewhere (a protected
+#: phrase, a Latin run, an ideograph outside 一-鿕); jieba-rs yields it as a piece of its own
+#: (private use area: outside every block). The same character in the input is itself cut
+#: elsewhere, so it can never be mistaken for a placeholder.
+_PLACEHOLDER = "\ue000"
+#: Ends each text in the one string given to the compiled port: outside every block, not
+#: whitespace (a protected phrase may span whitespace), not alphanumeric (Latin boundaries).
+_END = "\x00"
+_CUT_ELSEWHERE = re.compile(f"[a-zA-Z0-9+#&._%\\-]+|[{_OTHER_IDEOGRAPHS}{_PLACEHOLDER}{_END}]")
+_LATIN_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+#&._%-")
+#: A dummy word (never in a block, so never matched) whose frequency evens out the totals.
+_PADDING_WORD = "\ue001"
+_FULL_WIDTH = re.compile("[\uFF01-\uFF5E\u3000]")
+
+
+def _fold_many(texts: list[str]) -> list[str]:
+    """:func:`fold_width` of each text, in one pass over all of them: ``str.translate`` with a
+    dict costs a lookup per character, while a corpus has only a handful of distinct full-width
+    characters, each replaced at C speed."""
+    joined = _END.join(texts)
+    if joined.count(_END) != len(texts) - 1:
+        return [fold_width(text) for text in texts]
+    for char in set(_FULL_WIDTH.findall(joined)):
+        joined = joined.replace(char, fold_width(char))
+    return joined.split(_END) if texts else []
+
+
+def _reference_jieba(words: list[tuple[str, str | None]]) -> tuple[jieba.Tokenizer, dict[str, int], int]:
+    """A private pure-Python ``jieba.Tokenizer`` with ``words`` added the usual way (jieba
+    suggests each frequency), plus the frequencies and the total it had before the words."""
+    reference = jieba.Tokenizer()
+    reference.initialize()
+    before = {term: reference.FREQ.get(term, 0) for term, _ in words}
+    total_before = reference.total
+    for term, tag in words:
+        reference.add_word(term, tag=tag)
+    return reference, before, total_before
+
+
+class _ReferenceCutter:
+    """Pure-Python jieba: the reference. Protected phrases are cut out first, and jieba cuts
+    the text between them."""
+
+    def __init__(self, reference: jieba.Tokenizer, phrases: re.Pattern | None):
+        self._lcut = reference.lcut
+        self._phrases = phrases
+
+    def pieces(self, text: str) -> list[str]:
+        if self._phrases is None:
+            return self._lcut(text)
+        pieces: list[str] = []
+        position = 0
+        for match in self._phrases.finditer(text):
+            pieces += self._lcut(text[position : match.start()])
+            pieces.append(match.group(0))
+            position = match.end()
+        pieces += self._lcut(text[position:])
+        return pieces
+
+    def pieces_many(self, texts: list[str]) -> list[list[str]]:
+        return [self.pieces(text) for text in texts]
+
+
+def _is_han(piece: str) -> bool:
+    return "\u4e00" <= piece <= "\u9fd5"
+
+
+class _CompiledCutter:
+    """The reference's pieces, with the compiled port (rjieba) cutting the Chinese.
+
+    Why the pieces are the reference's:
+
+    * same dictionary: jieba-rs embeds jieba's ``dict.txt``, and each user word gets the
+      frequency jieba gave it (left to itself, each library suggests its own, rounded
+      differently). jieba adds a re-added word's frequency to the dictionary total where jieba-rs
+      replaces the old one, and every word probability divides by that total: a padding word
+      evens the totals out;
+    * jieba cuts each block (a run of Han, Latin, digits, ``+#&._%-``) on its own, and within a
+      block no path through its word graph crosses a Han/Latin boundary unless a dictionary word
+      does (``T恤``, ``B超``). So runs of Han go to the compiled port, runs of Latin to the
+      reference (memoised: they are short and repeat), and a text with such a word goes to the
+      reference whole;
+    * jieba's HMM takes a buffer of single characters, and at a Han/Latin boundary the buffer
+      spans both. It then treats the Han part as unknown even when that is a dictionary word
+      (which jieba alone would yield character by character): where the compiled port yields
+      such characters next to a Latin run, the text goes to the reference whole.
+
+    All texts go to the compiled port as one string: per call, crossing into Rust and back costs
+    more than cutting a short paragraph.
+    """
+
+    def __init__(self, reference: jieba.Tokenizer, before: dict[str, int], total_before: int,
+                 phrases: re.Pattern | None):
+        self._reference = _ReferenceCutter(reference, phrases)
+        self._reference_lcut = reference.lcut
+        self._rust = rjieba.Jieba()
+        rust_total = total_before  # same dict.txt, same starting total
+        for term, old in before.items():
+            new = reference.FREQ[term]
+            self._rust.add_word(term, new, reference.user_word_tag_tab.get(term))
+            rust_total += new - old
+        if reference.total > rust_total:
+            self._rust.add_word(_PADDING_WORD, reference.total - rust_total, None)
+        spanning = [w for w, f in reference.FREQ.items() if f and _BLOCK.fullmatch(w) and _HAN.search(w)
+                    and _LATIN_RUN.search(w)]
+        spanning.sort(key=len, reverse=True)
+        self._spanning = re.compile("|".join(map(re.escape, spanning))) if spanning else None
+        # Phrases first (as the reference finds them); the placeholder character itself is
+        # matched too, so that every placeholder left in the text stands for one phrase.
+        self._phrases = re.compile(f"{phrases.pattern}|{_PLACEHOLDER}", phrases.flags) if phrases else None
+        self._latin_memo: dict[str, list[str]] = {}
+
+    def _latin(self, run: str) -> list[str]:
+        try:
+            return self._latin_memo[run]
+        except KeyError:
+            pieces = self._latin_memo[run] = self._reference_lcut(run)
+            return pieces
+
+    def _risky(self, pieces: list[str], i: int, step: int) -> bool:
+        """Whether the single Han characters beside the Latin run at ``pieces[i]`` (looking in
+        direction ``step``) begin with a dictionary word (see the class docstring)."""
+        singles = []
+        j = i + step
+        while 0 <= j < len(pieces) and len(pieces[j]) == 1 and _is_han(pieces[j]):
+            singles.append(pieces[j])
+            j += step
+            if len(singles) > 1 and self._rust.has_word("".join(singles[::step])):
+                return True
+        return False
+
+    def pieces_many(self, texts: list[str]) -> list[list[str]]:
+        if any(_END in text for text in texts):  # cannot be joined: one by one
+            return [self.pieces_many([text])[0] if _END not in text else self._reference.pieces(text)
+                    for text in texts]
+        joined = _END.join(texts) + _END
+        phrases: list[list[str]] = []
+        if self._phrases is not None:
+            def phrase(match: re.Match) -> str:
+                phrases.append([match.group(0)])
+                return _PLACEHOLDER
+            joined = self._phrases.sub(phrase, joined)
+        stands_for: list[list[str] | None] = []  # per placeholder, in order; None ends a text
+        latin_at: list[int] = []  # indices into stands_for of Latin runs
+        next_phrase = iter(phrases).__next__
+
+        def cut_elsewhere(match: re.Match) -> str:
+            run = match.group(0)
+            if run[0] in _LATIN_START:
+                latin_at.append(len(stands_for))
+                stands_for.append(self._latin(run))
+            elif run == _PLACEHOLDER:
+                stands_for.append(next_phrase())
+            elif run == _END:
+                stands_for.append(None)
+            else:
+                stands_for.append([run])
+            return _PLACEHOLDER
+
+        rust_pieces = self._rust.cut(_CUT_ELSEWHERE.sub(cut_elsewhere, joined))
+
+        out: list[list[str]] = []
+        current: list[str] = []
+        position = 0
+        latin = set(latin_at)
+        to_reference: set[int] = set()
+        for k, special in enumerate(stands_for):
+            i = rust_pieces.index(_PLACEHOLDER, position)
+            current += rust_pieces[position:i]
+            position = i + 1
+            if special is None:
+                out.append(current)
+                current = []
+                continue
+            current += special
+            if k in latin and (self._risky(rust_pieces, i, 1) or self._risky(rust_pieces, i, -1)):
+                to_reference.add(len(out))
+        if self._spanning is not None:
+            to_reference.update(k for k, text in enumerate(texts) if self._spanning.search(text))
+        for k in to_reference:
+            out[k] = self._reference.pieces(texts[k])
+        return out
+
 
 class Tokenizer:
     """jieba with the project's lexicon, owning its own dictionary.
 
-    Each instance wraps a private ``jieba.Tokenizer``, so user words never leak into
-    jieba's global default tokenizer (nor from it). Phrases that jieba cannot keep whole
-    — terms with spaces, or Latin next to Chinese — are cut out before jieba sees the text.
+    Each instance wraps a private ``jieba.Tokenizer`` (and, with the default ``backend="rjieba"``,
+    a private compiled one), so user words never leak into jieba's global default tokenizer (nor
+    from it). Phrases that jieba cannot keep whole — terms with spaces, or Latin next to
+    Chinese — are cut out before jieba sees the text. ``backend="jieba"`` is the pure-Python
+    reference; both give the same tokens.
     """
 
-    def __init__(self, lexicon: Lexicon | None = None):
+    def __init__(self, lexicon: Lexicon | None = None, backend: str = DEFAULT_BACKEND):
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown tokenizer backend {backend!r}; expected one of {BACKENDS}")
         self.lexicon = lexicon or load_lexicon()
-        self._jieba = jieba.Tokenizer()
-        self._jieba.initialize()
-        phrases = set()
+        self.backend = backend
+        phrases, words = set(), []
         for term, tag in self.lexicon.user_terms:
             if needs_protection(term):
                 phrases.add(term)
             else:
-                self._jieba.add_word(term, tag=tag)
+                words.append((term, tag))
         phrases |= {canonical for canonical in self.lexicon.synonyms.values() if needs_protection(canonical)}
         phrases |= {v for v in self.lexicon.synonym_variants if needs_protection(v)}
+        phrases_re = phrases_regex(phrases)
+        reference, before, total_before = _reference_jieba(words)
+        self._cutter = (_ReferenceCutter(reference, phrases_re) if backend == "jieba"
+                        else _CompiledCutter(reference, before, total_before, phrases_re))
         self._memo: dict[str, tuple[str, bool] | None] = {}
-        self._phrases = phrases_regex(phrases)
+
+    def _pieces_many(self, texts: list[str]) -> list[list[str]]:
+        """Raw jieba pieces of each width-folded text, protected phrases kept whole."""
+        return self._cutter.pieces_many(_fold_many(texts))
 
     def _pieces(self, text: str) -> list[str]:
-        """Raw jieba tokens of the width-folded text, protected phrases kept whole."""
-        folded = fold_width(text)
-        if self._phrases is None:
-            return self._jieba.lcut(folded)
-        pieces: list[str] = []
-        position = 0
-        for match in self._phrases.finditer(folded):
-            pieces += self._jieba.lcut(folded[position : match.start()])
-            pieces.append(match.group(0))
-            position = match.end()
-        pieces += self._jieba.lcut(folded[position:])
-        return pieces
+        return self._pieces_many([text])[0]
 
     def _normalise(self, piece: str) -> tuple[str, bool] | None:
         """(canonical token, is_stopword) for a raw piece, None for whitespace; memoised,
@@ -123,27 +326,31 @@ def default_tokenizer() -> Tokenizer:
     return Tokenizer()
 
 
-def _segment_rows(tokenizer: Tokenizer, segment_ids, texts) -> tuple[list, list, list, list]:
-    """Flat token columns for many segments: (segment ids, tokens, stopword flags, lengths)."""
-    analyse = tokenizer.analyse
-    ids, tokens, stops, lengths = [], [], [], []
-    for segment_id, text in zip(segment_ids, texts):
-        pairs = analyse(text)
-        lengths.append(len(pairs))
-        ids.extend([segment_id] * len(pairs))
-        tokens.extend([token for token, _ in pairs])
-        stops.extend([stop for _, stop in pairs])
-    return ids, tokens, stops, lengths
+def _columns(tokenizer: Tokenizer, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Flat token columns for many texts: (tokens, stopword flags, sentence-end flags, tokens per
+    text). Each distinct piece is normalised once and the columns are gathered by its code:
+    a corpus has a few thousand distinct pieces and millions of occurrences."""
+    per_text = tokenizer._pieces_many(texts)
+    counts = np.fromiter(map(len, per_text), dtype=np.int64, count=len(per_text))
+    pieces = np.fromiter(itertools.chain.from_iterable(per_text), dtype=object, count=int(counts.sum()))
+    codes, uniques = pd.factorize(pieces)
+    normalised = [tokenizer._normalise(piece) for piece in uniques]
+    keep = np.array([pair is not None for pair in normalised], dtype=bool)[codes]
+    token_of = np.array([pair[0] if pair else "" for pair in normalised] + [""], dtype=object)[:-1]
+    stop_of = np.array([bool(pair and pair[1]) for pair in normalised], dtype=bool)
+    end_of = np.array([bool(pair) and is_sentence_end(pair[0]) for pair in normalised], dtype=bool)
+    kept = codes[keep]
+    text_of = np.repeat(np.arange(len(texts)), counts)[keep]
+    lengths = np.bincount(text_of, minlength=len(texts)).astype(np.int64)
+    return token_of[kept], stop_of[kept], end_of[kept], lengths
 
 
-def _positions(tokens: list[str], lengths: list[int]) -> tuple[np.ndarray, np.ndarray]:
+def _positions(ends: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """token_index and sentence_index, vectorised: a sentence starts at the first token after
     a run of sentence-final punctuation, and both counters restart at every segment."""
-    total = len(tokens)
-    starts = np.repeat(np.cumsum([0] + lengths[:-1]), lengths) if lengths else np.zeros(0, dtype=np.int64)
+    total = len(ends)
+    starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
     token_index = np.arange(total, dtype=np.int64) - starts
-    end_tokens = {t for t in set(tokens) if is_sentence_end(t)}
-    ends = pd.Series(tokens, dtype=object).isin(end_tokens).to_numpy()
     new_sentence = np.zeros(total, dtype=np.int64)
     if total > 1:
         new_sentence[1:] = ends[:-1] & ~ends[1:]
@@ -153,30 +360,27 @@ def _positions(tokens: list[str], lengths: list[int]) -> tuple[np.ndarray, np.nd
     return token_index, sentence_index
 
 
-_WORKER_TOKENIZER: Tokenizer | None = None
-
-
-def _worker_init(lexicon: Lexicon) -> None:
-    global _WORKER_TOKENIZER
-    if _WORKER_TOKENIZER is None or _WORKER_TOKENIZER.lexicon.fingerprint != lexicon.fingerprint:
-        _WORKER_TOKENIZER = Tokenizer(lexicon)
-
-
-def _worker_rows(chunk: tuple[list, list]):
-    gc.disable()
-    return _segment_rows(_WORKER_TOKENIZER, *chunk)
-
-
-def tokenize_segments(segments: pd.DataFrame, tokenizer: Tokenizer | None = None, workers: int = 1) -> pd.DataFrame:
+def tokenize_segments(segments: pd.DataFrame, tokenizer: Tokenizer | None = None) -> pd.DataFrame:
     """The tokens table for a segments table (see module docstring).
 
-    With ``workers > 1`` the segments are cut in worker processes, in chunks, and the
-    chunks are put back in order: the table is identical to the serial one. On Linux the
-    workers are forked from this process and inherit its loaded dictionary.
+    One process: with the compiled backend, cutting is no longer the bulk of the work, and
+    the worker pool that used to share it out cost more to start and feed than it saved.
     """
     tokenizer = tokenizer or default_tokenizer()
     with _gc_paused():
-        return _tokenize_segments(segments, tokenizer, workers)
+        tokens, stops, ends, lengths = _columns(tokenizer, segments["text"].tolist())
+        token_ix, sentence_ix = _positions(ends, lengths)
+        ids = np.repeat(segments["segment_id"].to_numpy(dtype=object), lengths)
+        return pd.DataFrame(
+            {
+                "segment_id": pd.Series(ids, dtype="object"),
+                "sentence_index": pd.Series(sentence_ix, dtype="int64"),
+                "token_index": pd.Series(token_ix, dtype="int64"),
+                "token": pd.Series(tokens, dtype="object"),
+                "is_stopword": pd.Series(stops, dtype="bool"),
+            },
+            columns=TOKEN_COLUMNS,
+        )
 
 
 @contextmanager
@@ -190,33 +394,3 @@ def _gc_paused():
     finally:
         if enabled:
             gc.enable()
-
-
-def _tokenize_segments(segments: pd.DataFrame, tokenizer: Tokenizer, workers: int) -> pd.DataFrame:
-    ids, texts = segments["segment_id"].tolist(), segments["text"].tolist()
-    if workers > 1 and len(ids) >= 2 * workers:
-        global _WORKER_TOKENIZER
-        chunks = max(workers * 4, 1)
-        size = -(-len(ids) // chunks)
-        parts = [(ids[i : i + size], texts[i : i + size]) for i in range(0, len(ids), size)]
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        _WORKER_TOKENIZER = tokenizer  # inherited by forked workers: no second dictionary load
-        context = multiprocessing.get_context(method)
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init,
-                                 initargs=(tokenizer.lexicon,)) as pool:
-            results = list(pool.map(_worker_rows, parts))
-        columns = [list(itertools.chain.from_iterable(r[i] for r in results)) for i in range(4)]
-    else:
-        columns = _segment_rows(tokenizer, ids, texts)
-    ids_, tokens, stops, lengths = columns
-    token_ix, sentence_ix = _positions(tokens, lengths)
-    return pd.DataFrame(
-        {
-            "segment_id": pd.Series(ids_, dtype="object"),
-            "sentence_index": pd.Series(sentence_ix, dtype="int64"),
-            "token_index": pd.Series(token_ix, dtype="int64"),
-            "token": pd.Series(tokens, dtype="object"),
-            "is_stopword": pd.Series(stops, dtype="bool"),
-        },
-        columns=TOKEN_COLUMNS,
-    )
