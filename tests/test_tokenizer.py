@@ -69,6 +69,9 @@ def test_the_tokenizer_does_not_leak_into_jiebas_global_dictionary(tmp_path):
     own = Tokenizer(load_lexicon(tmp_path))
     assert "开源乐高积木" in own.cut("这是开源乐高积木。")
     assert "开源乐高积木" not in jieba.lcut("这是开源乐高积木。")
+    # and a lexicon without protected phrases works the same with either backend
+    text = "这是开源乐高积木\ue000，PLG-x一上。"
+    assert own.cut(text) == Tokenizer(load_lexicon(tmp_path), backend="jieba").cut(text)
 
 
 def test_sentences_end_at_sentence_final_punctuation(tokenizer):
@@ -137,7 +140,7 @@ def test_compiled_backend_gives_the_reference_tokens_table_on_the_2023_chapter(t
         ("2022-2023年度报告，见2.1.1节，v1.2.3版本", "jieba-rs keeps 2022-2023 and 1.2.3 whole"),
         ("x_y和a.b.c都是标识符", "jieba-rs keeps x_y and a.b.c whole"),
         ("我买了一件T恤和AA制的饭", "dictionary words spanning Latin and Han"),
-        ("x一上来就谈Z一七年", "HMM buffer across a Latin/Han boundary: 一上 is a word, jieba still joins it"),
+        ("x一上，Z一七", "HMM buffer across a Latin/Han boundary: 一上 is a word, jieba still joins it"),
         ("一上x，一七x", "the same buffer before a Latin run"),
         ("㐀㐀是扩展A，鿖鿖与﨑﨑不在一-鿕内，𠀀𠀀也不在", "ideographs jieba yields one by one"),
         ("含\ue000占位符与\x00控制字符的文本", "the compiled path's own marker characters in the input"),

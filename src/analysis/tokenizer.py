@@ -116,8 +116,10 @@ class _ReferenceCutter:
         pieces += self._lcut(text[position:])
         return pieces
 
-    def pieces_many(self, texts: list[str]) -> list[list[str]]:
-        return [self.pieces(text) for text in texts]
+    def pieces_flat(self, texts: list[str]) -> tuple[list[str], list[int]]:
+        """The pieces of all texts in one list, and how many belong to each text."""
+        per_text = [self.pieces(text) for text in texts]
+        return list(itertools.chain.from_iterable(per_text)), [len(pieces) for pieces in per_text]
 
 
 def _is_han(piece: str) -> bool:
@@ -166,7 +168,8 @@ class _CompiledCutter:
         self._spanning = re.compile("|".join(map(re.escape, spanning))) if spanning else None
         # Phrases first (as the reference finds them); the placeholder character itself is
         # matched too, so that every placeholder left in the text stands for one phrase.
-        self._phrases = re.compile(f"{phrases.pattern}|{_PLACEHOLDER}", phrases.flags) if phrases else None
+        self._phrases = (re.compile(f"{phrases.pattern}|{_PLACEHOLDER}", phrases.flags) if phrases
+                         else re.compile(_PLACEHOLDER))
         self._latin_memo: dict[str, list[str]] = {}
 
     def _latin(self, run: str) -> list[str]:
@@ -188,57 +191,70 @@ class _CompiledCutter:
                 return True
         return False
 
-    def pieces_many(self, texts: list[str]) -> list[list[str]]:
-        if any(_END in text for text in texts):  # cannot be joined: one by one
-            return [self.pieces_many([text])[0] if _END not in text else self._reference.pieces(text)
-                    for text in texts]
-        joined = _END.join(texts) + _END
+    def pieces_flat(self, texts: list[str]) -> tuple[list[str], list[int]]:
+        """The pieces of all texts in one list, and how many belong to each text."""
+        if any(_END in text for text in texts):  # cannot be joined
+            return self._reference.pieces_flat(texts)
+        if not texts:
+            return [], []
         phrases: list[list[str]] = []
-        if self._phrases is not None:
-            def phrase(match: re.Match) -> str:
-                phrases.append([match.group(0)])
-                return _PLACEHOLDER
-            joined = self._phrases.sub(phrase, joined)
+
+        def phrase(match: re.Match) -> str:
+            phrases.append([match.group(0)])
+            return _PLACEHOLDER
+
+        joined = self._phrases.sub(phrase, _END.join(texts) + _END)
         stands_for: list[list[str] | None] = []  # per placeholder, in order; None ends a text
-        latin_at: list[int] = []  # indices into stands_for of Latin runs
+        is_latin: list[bool] = []
         next_phrase = iter(phrases).__next__
 
         def cut_elsewhere(match: re.Match) -> str:
             run = match.group(0)
             if run[0] in _LATIN_START:
-                latin_at.append(len(stands_for))
                 stands_for.append(self._latin(run))
-            elif run == _PLACEHOLDER:
+                is_latin.append(True)
+                return _PLACEHOLDER
+            if run == _PLACEHOLDER:
                 stands_for.append(next_phrase())
             elif run == _END:
                 stands_for.append(None)
             else:
                 stands_for.append([run])
+            is_latin.append(False)
             return _PLACEHOLDER
 
         rust_pieces = self._rust.cut(_CUT_ELSEWHERE.sub(cut_elsewhere, joined))
 
-        out: list[list[str]] = []
-        current: list[str] = []
-        position = 0
-        latin = set(latin_at)
+        pieces: list[str] = []
+        counts: list[int] = []
         to_reference: set[int] = set()
-        for k, special in enumerate(stands_for):
-            i = rust_pieces.index(_PLACEHOLDER, position)
-            current += rust_pieces[position:i]
+        position = start = 0
+        index, risky = rust_pieces.index, self._risky
+        for special, latin in zip(stands_for, is_latin):
+            i = index(_PLACEHOLDER, position)
+            pieces += rust_pieces[position:i]
             position = i + 1
             if special is None:
-                out.append(current)
-                current = []
-                continue
-            current += special
-            if k in latin and (self._risky(rust_pieces, i, 1) or self._risky(rust_pieces, i, -1)):
-                to_reference.add(len(out))
+                counts.append(len(pieces) - start)
+                start = len(pieces)
+            else:
+                pieces += special
+                if latin and (risky(rust_pieces, i, 1) or risky(rust_pieces, i, -1)):
+                    to_reference.add(len(counts))
         if self._spanning is not None:
             to_reference.update(k for k, text in enumerate(texts) if self._spanning.search(text))
-        for k in to_reference:
-            out[k] = self._reference.pieces(texts[k])
-        return out
+        if to_reference:  # rare: rebuild with the reference's pieces for those texts
+            offsets = list(itertools.accumulate(counts, initial=0))
+            rebuilt: list[str] = []
+            for k in range(len(texts)):
+                if k in to_reference:
+                    own = self._reference.pieces(texts[k])
+                    rebuilt += own
+                    counts[k] = len(own)
+                else:
+                    rebuilt += pieces[offsets[k] : offsets[k + 1]]
+            pieces = rebuilt
+        return pieces, counts
 
 
 class Tokenizer:
@@ -270,12 +286,13 @@ class Tokenizer:
                         else _CompiledCutter(reference, before, total_before, phrases_re))
         self._memo: dict[str, tuple[str, bool] | None] = {}
 
-    def _pieces_many(self, texts: list[str]) -> list[list[str]]:
-        """Raw jieba pieces of each width-folded text, protected phrases kept whole."""
-        return self._cutter.pieces_many(_fold_many(texts))
+    def _pieces_flat(self, texts: list[str]) -> tuple[list[str], list[int]]:
+        """Raw jieba pieces of the width-folded texts, protected phrases kept whole: all in one
+        list, and how many belong to each text."""
+        return self._cutter.pieces_flat(_fold_many(texts))
 
     def _pieces(self, text: str) -> list[str]:
-        return self._pieces_many([text])[0]
+        return self._pieces_flat([text])[0]
 
     def _normalise(self, piece: str) -> tuple[str, bool] | None:
         """(canonical token, is_stopword) for a raw piece, None for whitespace; memoised,
@@ -330,9 +347,9 @@ def _columns(tokenizer: Tokenizer, texts: list[str]) -> tuple[np.ndarray, np.nda
     """Flat token columns for many texts: (tokens, stopword flags, sentence-end flags, tokens per
     text). Each distinct piece is normalised once and the columns are gathered by its code:
     a corpus has a few thousand distinct pieces and millions of occurrences."""
-    per_text = tokenizer._pieces_many(texts)
-    counts = np.fromiter(map(len, per_text), dtype=np.int64, count=len(per_text))
-    pieces = np.fromiter(itertools.chain.from_iterable(per_text), dtype=object, count=int(counts.sum()))
+    flat, counts = tokenizer._pieces_flat(texts)
+    pieces = np.empty(len(flat), dtype=object)
+    pieces[:] = flat
     codes, uniques = pd.factorize(pieces)
     normalised = [tokenizer._normalise(piece) for piece in uniques]
     keep = np.array([pair is not None for pair in normalised], dtype=bool)[codes]
@@ -340,7 +357,7 @@ def _columns(tokenizer: Tokenizer, texts: list[str]) -> tuple[np.ndarray, np.nda
     stop_of = np.array([bool(pair and pair[1]) for pair in normalised], dtype=bool)
     end_of = np.array([bool(pair) and is_sentence_end(pair[0]) for pair in normalised], dtype=bool)
     kept = codes[keep]
-    text_of = np.repeat(np.arange(len(texts)), counts)[keep]
+    text_of = np.repeat(np.arange(len(texts)), np.asarray(counts, dtype=np.int64))[keep]
     lengths = np.bincount(text_of, minlength=len(texts)).astype(np.int64)
     return token_of[kept], stop_of[kept], end_of[kept], lengths
 
