@@ -180,3 +180,56 @@ def test_compiled_dictionary_has_the_reference_total(tokenizer, reference):
     jieba_ = reference._cutter._lcut.__self__
     for pair in ("的是", "年的", "在这", "我们的"):
         assert rust.suggest_freq(pair) == jieba_.suggest_freq(pair, tune=False), pair
+
+
+# --- English and mixed text ----------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "sentence, content",
+    [
+        # jieba alone: open / - / source, and no lemmas (companies)
+        ("Open-source companies grow.", ["open-source", "company", "grow"]),
+        # jieba alone: company / ' / s — a content token "s"
+        ("The company's users' needs", ["company", "user", "need"]),
+        # discourse words are stopwords
+        ("However, because of whether it works", ["work"]),
+        # jieba alone: don / ' / t — a content token "t"
+        ("We don't know, and they can't either", ["know"]),
+        # listed terms stay whole, in their canonical spelling
+        ("AI infrastructure and product-led growth", ["AI Infrastructure", "PLG"]),
+        ("open source and Open Source", ["open-source", "open-source"]),
+        # lower case, except words written in capitals
+        ("Cloud Native vendors, the CEO and SaaS", ["cloud", "native", "vendor", "CEO", "SaaS"]),
+        # English inside Chinese
+        ("我们的open-source策略和PingCAP’s社区", ["open-source", "策略", "PingCAP", "社区"]),
+        # simplemma's lemma "growe" is corrected in synonyms.tsv
+        ("the market is growing", ["market", "grow"]),
+    ],
+)
+def test_english_words_are_lower_cased_lemmatised_and_kept_whole(tokenizer, sentence, content):
+    assert tokenizer.tokenize(sentence) == content
+
+
+def test_english_contractions_and_possessives_leave_no_fragments(tokenizer):
+    tokens = tokenizer.cut("It's the founders' call: we're sure they'd say PLG's fine, isn't it?")
+    assert not {"s", "t", "re", "d", "'", "’"} & set(tokens)
+    assert "PLG" in tokens and "founder" in tokens
+
+
+def test_numbers_with_hyphens_are_still_cut_by_jieba(tokenizer, reference):
+    # the compound rule starts with a letter: a year range stays jieba's (and a stopword)
+    text = "2022-2023年的open-source报告"
+    assert tokenizer.cut(text) == reference.cut(text)
+    assert "open-source" in tokenizer.cut(text) and "2022" in tokenizer.cut(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Open-source companies' growth isn't easy, however we're growing.",
+        "Because of product-led growth, the company’s users’ revenue grew.",
+        "They've built open core businesses on top of Open Source licenses.",
+    ],
+)
+def test_english_text_gives_the_same_tokens_with_both_backends(tokenizer, reference, text):
+    assert_same_tables([text, f"开源{text}"], tokenizer, reference)

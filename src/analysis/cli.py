@@ -24,7 +24,8 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--output", "-o", type=Path, default=PROCESSED_DIR,
                          help="folder for the processed tables (default: data/processed)")
         sub.add_argument("--lexicons", type=Path, default=None,
-                         help="folder with userdict.txt, stopwords.txt, synonyms.tsv (default: the package's)")
+                         help="folder with userdict.txt, stopwords.txt, synonyms.tsv and optionally stopwords_en.txt "
+                              "(default: the package's)")
         sub.add_argument("--codebook", type=Path, default=None,
                          help="theme codebook YAML (default: the package's lexicons/codebook.yaml)")
         sub.add_argument("--force", action="store_true", help="rebuild even when the inputs are unchanged")

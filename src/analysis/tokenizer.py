@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 import rjieba
 
-from .lexicon import Lexicon, fold_width, load_lexicon, needs_protection, phrases_regex
+from .lexicon import Lexicon, fold_width, is_english_word, load_lexicon, needs_protection, phrases_regex
 
 TOKEN_COLUMNS = ["segment_id", "sentence_index", "token_index", "token", "is_stopword"]
 BACKENDS = ("rjieba", "jieba")
@@ -70,6 +70,12 @@ _LATIN_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01
 #: A dummy word (never in a block, so never matched) whose frequency evens out the totals.
 _PADDING_WORD = "\ue001"
 _FULL_WIDTH = re.compile("[\uFF01-\uFF5E\u3000]")
+#: English words jieba would cut apart, kept whole like protected phrases: hyphenated compounds
+#: (open-source, product-led, COVID-19) and words with an apostrophe (don't, company's, users').
+#: jieba gives open / - / source and company / ' / s. Numbers (2022-2023) start with a digit and
+#: are left to jieba.
+#: (Used at a Latin word boundary: see ``phrases_regex``.)
+_ENGLISH_COMPOUND = r"[A-Za-z][A-Za-z0-9]*(?:(?:[-'’][A-Za-z0-9]+)+(?:(?<=[sS])['’])?|(?<=[sS])['’])(?![A-Za-z0-9])"
 
 
 def _fold_many(texts: list[str]) -> list[str]:
@@ -280,7 +286,8 @@ class Tokenizer:
                 words.append((term, tag))
         phrases |= {canonical for canonical in self.lexicon.synonyms.values() if needs_protection(canonical)}
         phrases |= {v for v in self.lexicon.synonym_variants if needs_protection(v)}
-        phrases_re = phrases_regex(phrases)
+        # listed terms first: "product-led growth" before the rule's "product-led"
+        phrases_re = phrases_regex(phrases, latin_rule=_ENGLISH_COMPOUND)
         reference, before, total_before = _reference_jieba(words)
         self._cutter = (_ReferenceCutter(reference, phrases_re) if backend == "jieba"
                         else _CompiledCutter(reference, before, total_before, phrases_re))
@@ -302,8 +309,11 @@ class Tokenizer:
         except KeyError:
             pass
         if piece.strip():
-            token = self.lexicon.canonical(" ".join(piece.split()))
-            result = (token, self.is_stopword(token))
+            surface = " ".join(piece.split())
+            token = self.lexicon.canonical(surface)
+            # an English word is a stopword if its lemma is (was → be) or the word as written is
+            stop = self.is_stopword(token) or (is_english_word(surface) and self.is_stopword(surface.replace("’", "'")))
+            result = (token, stop)
         else:
             result = None
         self._memo[piece] = result
