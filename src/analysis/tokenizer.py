@@ -245,9 +245,11 @@ class _CompiledCutter:
                 start = len(pieces)
             else:
                 pieces += special
-                if latin and (risky(rust_pieces, i, 1) or risky(rust_pieces, i, -1)):
+                # (the first test is _risky's own, inlined: most Latin runs have a word beside them)
+                if latin and ((len(rust_pieces[i + 1]) == 1 and risky(rust_pieces, i, 1))
+                              or (i and len(rust_pieces[i - 1]) == 1 and risky(rust_pieces, i, -1))):
                     to_reference.add(len(counts))
-        if self._spanning is not None:
+        if self._spanning is not None and self._spanning.search(joined):  # rare: find which texts
             to_reference.update(k for k, text in enumerate(texts) if self._spanning.search(text))
         if to_reference:  # rare: rebuild with the reference's pieces for those texts
             offsets = list(itertools.accumulate(counts, initial=0))
