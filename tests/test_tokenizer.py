@@ -233,3 +233,8 @@ def test_numbers_with_hyphens_are_still_cut_by_jieba(tokenizer, reference):
 )
 def test_english_text_gives_the_same_tokens_with_both_backends(tokenizer, reference, text):
     assert_same_tables([text, f"开源{text}"], tokenizer, reference)
+
+
+def test_names_are_not_lemmatised_as_english_words(tokenizer):
+    # simplemma reads MaaS as a plural (maas → maa), Hugging as a verb, and capitalises Linux
+    assert tokenizer.tokenize("MaaS平台、Hugging Face和Linux") == ["maas", "平台", "Hugging Face", "linux"]

@@ -146,15 +146,21 @@ def english_form(word: str) -> str:
     their case, so that acronyms stay apart from words (US ≠ us) and keep the spelling charts
     print; stopwords are compared case-insensitively, so "I" and a sentence-initial "A" are still
     stopwords. Other words are lower-cased ("Cloud" and "cloud" are one word). Then words of
-    letters only, three or more, are lemmatised (companies → company, was → be); shorter ones
-    are function words or abbreviations, which simplemma sometimes maps to unrelated lemmas
-    (ai → be).
+    letters only, three or more, are lemmatised (companies → company, was → be), except:
+
+    * shorter words: function words or abbreviations, which simplemma sometimes maps to
+      unrelated lemmas (ai → be);
+    * words with a capital inside (MaaS, GitHub, iPhone): names, which simplemma would treat as
+      plurals or inflections (maas → maa).
+
+    simplemma capitalises the lemmas of names it knows (linux → Linux): lemmas are lower-cased.
     """
     if word.isupper():
         return word
+    named = any(ch.isupper() for ch in word[1:])
     word = word.lower()
-    if word.isalpha() and len(word) > 2:
-        return _lemma(word)
+    if word.isalpha() and len(word) > 2 and not named:
+        return _lemma(word).lower()
     return word
 
 
