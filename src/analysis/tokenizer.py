@@ -185,6 +185,12 @@ class _CompiledCutter:
             pieces = self._latin_memo[run] = self._reference_lcut(run)
             return pieces
 
+    @staticmethod
+    def _per_text(flat: tuple[list[str], list[int]]) -> list[list[str]]:
+        pieces, counts = flat
+        offsets = list(itertools.accumulate(counts, initial=0))
+        return [pieces[a:b] for a, b in zip(offsets, offsets[1:])]
+
     def _risky(self, pieces: list[str], i: int, step: int) -> bool:
         """Whether the single Han characters beside the Latin run at ``pieces[i]`` (looking in
         direction ``step``) begin with a dictionary word (see the class docstring)."""
@@ -199,10 +205,13 @@ class _CompiledCutter:
 
     def pieces_flat(self, texts: list[str]) -> tuple[list[str], list[int]]:
         """The pieces of all texts in one list, and how many belong to each text."""
-        if any(_END in text for text in texts):  # cannot be joined
-            return self._reference.pieces_flat(texts)
         if not texts:
             return [], []
+        if any(_END in text for text in texts):  # those cannot be joined: the reference cuts them
+            own = [self._reference.pieces(text) if _END in text else None for text in texts]
+            rest = iter(self._per_text(self.pieces_flat([t for t, o in zip(texts, own) if o is None])))
+            per_text = [o if o is not None else next(rest) for o in own]
+            return list(itertools.chain.from_iterable(per_text)), [len(pieces) for pieces in per_text]
         phrases: list[list[str]] = []
 
         def phrase(match: re.Match) -> str:
