@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import random
+from pathlib import Path
+
 import jieba
+import pandas as pd
 import pytest
 
+from analysis.corpus import load_corpus
 from analysis.lexicon import fold_width, load_lexicon, term_key
-import pandas as pd
-
+from analysis.paths import PROJECT_ROOT
 from analysis.tokenizer import TOKEN_COLUMNS, Tokenizer, tokenize_segments
 
 from .conftest import answer_containing
@@ -64,6 +69,9 @@ def test_the_tokenizer_does_not_leak_into_jiebas_global_dictionary(tmp_path):
     own = Tokenizer(load_lexicon(tmp_path))
     assert "开源乐高积木" in own.cut("这是开源乐高积木。")
     assert "开源乐高积木" not in jieba.lcut("这是开源乐高积木。")
+    # and a lexicon without protected phrases works the same with either backend
+    text = "这是开源乐高积木\ue000，PLG-x一上。"
+    assert own.cut(text) == Tokenizer(load_lexicon(tmp_path), backend="jieba").cut(text)
 
 
 def test_sentences_end_at_sentence_final_punctuation(tokenizer):
@@ -73,10 +81,10 @@ def test_sentences_end_at_sentence_final_punctuation(tokenizer):
     assert by_sentence == ["开源很好。", "商业化难!", "为什么?……", "最后一句"]
 
 
-def test_parallel_tokenisation_gives_the_serial_table(segments, tokenizer):
-    serial = tokenize_segments(segments, tokenizer)
-    parallel = tokenize_segments(segments, tokenizer, workers=2)
-    pd.testing.assert_frame_equal(serial, parallel)
+def test_tokens_table_is_built_in_one_process_without_a_workers_argument(segments, tokenizer):
+    # The worker pool is retired: passing ``workers`` is an error, not silently ignored.
+    with pytest.raises(TypeError):
+        tokenize_segments(segments, tokenizer, workers=2)
 
 
 def test_tokens_table_has_the_documented_columns(tokens, segments):
@@ -90,3 +98,143 @@ def test_an_answer_on_ai_programming_keeps_the_term_whole(segments, tokens):
     row = answer_containing(segments, "刘景媛", "当前的大模型需要与应用之间建立桥梁")
     words = tokens.loc[tokens["segment_id"] == row["segment_id"], "token"].tolist()
     assert "大模型" in words
+
+
+# --- compiled backend (rjieba) against the reference (pure-Python jieba) -----------------------
+
+SHARED_CORPUS = Path(os.environ.get("ANALYSIS_SHARED_CORPUS", PROJECT_ROOT.parent / "shared" / "corpus"))
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return Tokenizer(backend="jieba")
+
+
+def assert_same_tables(texts, compiled, reference):
+    toy = pd.DataFrame({"segment_id": [f"t{i}" for i in range(len(texts))], "text": texts})
+    pd.testing.assert_frame_equal(tokenize_segments(toy, compiled), tokenize_segments(toy, reference))
+
+
+def test_the_default_backend_is_the_compiled_one(tokenizer):
+    assert tokenizer.backend == "rjieba"
+    with pytest.raises(ValueError, match="backend"):
+        Tokenizer(backend="jieba_fast")
+
+
+def test_compiled_backend_gives_the_reference_tokens_table_on_the_embedded_chapter(segments, tokens, reference):
+    pd.testing.assert_frame_equal(tokens, tokenize_segments(segments, reference))
+
+
+def test_compiled_backend_gives_the_reference_tokens_table_on_the_2023_chapter(tokenizer, reference):
+    path = SHARED_CORPUS / "commercialization_2023.md"
+    if not path.exists():
+        pytest.skip(f"{path} not found (the shared corpus is not part of the repository; "
+                    "set ANALYSIS_SHARED_CORPUS to its folder)")
+    segments, _ = load_corpus(path)
+    pd.testing.assert_frame_equal(tokenize_segments(segments, tokenizer), tokenize_segments(segments, reference))
+
+
+@pytest.mark.parametrize(
+    "text, why",
+    [
+        ("2022-2023年度报告，见2.1.1节，v1.2.3版本", "jieba-rs keeps 2022-2023 and 1.2.3 whole"),
+        ("x_y和a.b.c都是标识符", "jieba-rs keeps x_y and a.b.c whole"),
+        ("我买了一件T恤和AA制的饭", "dictionary words spanning Latin and Han"),
+        ("x一上，Z一七", "HMM buffer across a Latin/Han boundary: 一上 is a word, jieba still joins it"),
+        ("一上x，一七x", "the same buffer before a Latin run"),
+        ("㐀㐀是扩展A，鿖鿖与﨑﨑不在一-鿕内，𠀀𠀀也不在", "ideographs jieba yields one by one"),
+        ("含\ue000占位符与\x00控制字符的文本", "the compiled path's own marker characters in the input"),
+        ("MRRARR与know-how，PLG和SLG，PingCap的SaaS", "user words with Latin letters (cut by the reference)"),
+        ("我们看好AI Infrastructure和AI 编程，还有软件 2.0", "protected phrases (never given to jieba)"),
+        ("开源软件的商业化，大模型与云原生，数据库和数据仓库", "user words in Han, re-added existing words"),
+    ],
+)
+def test_compiled_backend_gives_the_reference_tokens_on_hard_cases(tokenizer, reference, text, why):
+    assert tokenizer.cut(text) == reference.cut(text), why
+    assert_same_tables([text, "开源" + text, "", " ", text + "x"], tokenizer, reference)
+
+
+def test_compiled_backend_agrees_with_the_reference_for_every_character(tokenizer, reference):
+    # jieba-rs classifies characters differently from jieba (ideographs outside 一-鿕); this
+    # probes every code point of the basic plane, and a sample of the others, doubled between
+    # Chinese characters, so that a character the two libraries treat differently shows.
+    points = [cp for cp in range(0x10000) if not 0xD800 <= cp < 0xE000]
+    points += list(range(0x20000, 0x20400)) + [0x2A6DF, 0x2B740, 0x2F800, 0x30000, 0x1F600]
+    texts = [f"好{chr(cp)}{chr(cp)}好" for cp in points]
+    assert_same_tables(texts, tokenizer, reference)
+
+
+def test_compiled_backend_agrees_with_the_reference_on_random_mixed_text(tokenizer, reference, segments):
+    # Random mixtures of the chapter's own characters with Latin letters, digits and the
+    # punctuation jieba keeps inside words: every Han/Latin boundary case in a few thousand texts.
+    alphabet = sorted(set("".join(segments["text"]))) + list("aAbxZ019+#&._%- ") * 20
+    rng = random.Random(20241125)
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))) for _ in range(3000)]
+    assert_same_tables(texts, tokenizer, reference)
+
+
+def test_compiled_dictionary_has_the_reference_total(tokenizer, reference):
+    # Word probabilities divide by the dictionary total: jieba-rs must end up with jieba's
+    # although re-adding a word (数据, 商业化 …) changes the two totals differently.
+    rust = tokenizer._cutter._rust
+    jieba_ = reference._cutter._lcut.__self__
+    for pair in ("的是", "年的", "在这", "我们的"):
+        assert rust.suggest_freq(pair) == jieba_.suggest_freq(pair, tune=False), pair
+
+
+# --- English and mixed text ----------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "sentence, content",
+    [
+        # jieba alone: open / - / source, and no lemmas (companies)
+        ("Open-source companies grow.", ["open-source", "company", "grow"]),
+        # jieba alone: company / ' / s — a content token "s"
+        ("The company's users' needs", ["company", "user", "need"]),
+        # discourse words are stopwords
+        ("However, because of whether it works", ["work"]),
+        # jieba alone: don / ' / t — a content token "t"
+        ("We don't know, and they can't either", ["know"]),
+        # listed terms stay whole, in their canonical spelling
+        ("AI infrastructure and product-led growth", ["AI Infrastructure", "PLG"]),
+        ("open source and Open Source", ["open-source", "open-source"]),
+        # lower case, except words written in capitals
+        ("Cloud Native vendors, the CEO and SaaS", ["cloud", "native", "vendor", "CEO", "SaaS"]),
+        # English inside Chinese
+        ("我们的open-source策略和PingCAP’s社区", ["open-source", "策略", "PingCAP", "社区"]),
+        # simplemma's lemma "growe" is corrected in synonyms.tsv
+        ("the market is growing", ["market", "grow"]),
+    ],
+)
+def test_english_words_are_lower_cased_lemmatised_and_kept_whole(tokenizer, sentence, content):
+    assert tokenizer.tokenize(sentence) == content
+
+
+def test_english_contractions_and_possessives_leave_no_fragments(tokenizer):
+    tokens = tokenizer.cut("It's the founders' call: we're sure they'd say PLG's fine, isn't it?")
+    assert not {"s", "t", "re", "d", "'", "’"} & set(tokens)
+    assert "PLG" in tokens and "founder" in tokens
+
+
+def test_numbers_with_hyphens_are_still_cut_by_jieba(tokenizer, reference):
+    # the compound rule starts with a letter: a year range stays jieba's (and a stopword)
+    text = "2022-2023年的open-source报告"
+    assert tokenizer.cut(text) == reference.cut(text)
+    assert "open-source" in tokenizer.cut(text) and "2022" in tokenizer.cut(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Open-source companies' growth isn't easy, however we're growing.",
+        "Because of product-led growth, the company’s users’ revenue grew.",
+        "They've built open core businesses on top of Open Source licenses.",
+    ],
+)
+def test_english_text_gives_the_same_tokens_with_both_backends(tokenizer, reference, text):
+    assert_same_tables([text, f"开源{text}"], tokenizer, reference)
+
+
+def test_names_are_not_lemmatised_as_english_words(tokenizer):
+    # simplemma reads MaaS as a plural (maas → maa), Hugging as a verb, and capitalises Linux
+    assert tokenizer.tokenize("MaaS平台、Hugging Face和Linux") == ["maas", "平台", "Hugging Face", "linux"]

@@ -6,13 +6,18 @@ module only reads them. Formats:
 ``userdict.txt``
     one term per line, optionally ``<TAB>pos-tag``; terms may contain spaces
     (``AI Infrastructure``) — the tokenizer keeps such phrases whole itself.
-``stopwords.txt``
-    one word per line. Punctuation, symbols and numbers are stopwords by rule, not listed.
+``stopwords.txt``, ``stopwords_en.txt``
+    one word per line, Chinese and English. Punctuation, symbols and numbers are stopwords by
+    rule, not listed. ``stopwords_en.txt`` may be missing from a custom lexicon folder.
 ``synonyms.tsv``
     ``variant<TAB>canonical``; variants are matched by :func:`term_key` (width-folded,
     case-folded, spaces removed), so one line covers ``AI Infra``/``ai infra``/``AI infra``.
 
-In all three, ``#`` starts a comment (at the start of a line, or after two spaces).
+In all of them, ``#`` starts a comment (at the start of a line, or after two spaces).
+
+English words are normalised by rule (see :meth:`Lexicon.canonical`): possessive ``'s``/``s'``
+dropped, lower case unless written as an acronym, then lemmatised with simplemma (its
+dictionaries ship inside the package: nothing is downloaded).
 """
 
 from __future__ import annotations
@@ -20,12 +25,17 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+import simplemma
+
 from .errors import InputError
 
-LEXICON_FILES = ("userdict.txt", "stopwords.txt", "synonyms.tsv")
+LEXICON_FILES = ("userdict.txt", "stopwords.txt", "stopwords_en.txt", "synonyms.tsv")
+#: lexicon files a custom lexicon folder may leave out
+OPTIONAL_LEXICON_FILES = ("stopwords_en.txt",)
 
 _WIDTH_TABLE = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _WIDTH_TABLE[0x3000] = 0x20  # ideographic space
@@ -84,20 +94,25 @@ def term_pattern(term: str) -> str:
 _LATIN_BEFORE = r"(?<![A-Za-z0-9])"
 
 
-def phrases_regex(terms) -> re.Pattern | None:
+def phrases_regex(terms, latin_rule: str | None = None) -> re.Pattern | None:
     """One compiled regex matching any of ``terms`` as :func:`term_pattern` would, longest first.
 
     Spellings that differ only in case or spacing are merged, and the Latin word-boundary
     test is factored out in front of the Latin-initial alternatives: the regex engine then
     skips every CJK position at once, which makes this ~10× faster than a plain alternation.
+    ``latin_rule``, a pattern for Latin text starting at a word boundary, is tried after the
+    Latin-initial terms, under the same boundary test (a separate alternative would be tried
+    at every position: twice the time).
     """
     unique: dict[str, str] = {}
     for term in sorted(terms, key=lambda t: (-len(t), t)):
         unique.setdefault(term_key(term), term)
     ordered = sorted(unique.values(), key=lambda t: (-len(term_key(t)), t))
-    if not ordered:
+    if not ordered and latin_rule is None:
         return None
     latin = [term_pattern(t).removeprefix(_LATIN_BEFORE) for t in ordered if _LATIN.match(fold_width(t)[0])]
+    if latin_rule is not None:
+        latin.append(latin_rule)
     other = [term_pattern(t) for t in ordered if not _LATIN.match(fold_width(t)[0])]
     parts = []
     if latin:
@@ -106,12 +121,62 @@ def phrases_regex(terms) -> re.Pattern | None:
     return re.compile("|".join(parts), re.IGNORECASE)
 
 
+#: An English word as the tokenizer keeps it whole: letters and digits, starting with a letter,
+#: possibly joined by hyphens (open-source) or apostrophes (don't, company's), or ending in the
+#: apostrophe of a plural possessive (users').
+_ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'’][A-Za-z0-9]+)*(?:(?<=[sS])['’])?")
+_POSSESSIVE = re.compile(r"(?<=[A-Za-z0-9])'[sS]$|(?<=[sS])'$")
+
+
+def is_english_word(text: str) -> bool:
+    """Whether ``text`` is one English word as the tokenizer keeps it (see ``_ENGLISH_WORD``)."""
+    return _ENGLISH_WORD.fullmatch(text) is not None
+
+
+def drop_possessive(word: str) -> str:
+    """``company's`` → ``company``, ``users'`` → ``users``, ``it's`` → ``it``: the clitic 's
+    (possessive, or "is"/"has") carries no topic. Other contractions are left whole."""
+    return _POSSESSIVE.sub("", word)
+
+
+def english_form(word: str) -> str:
+    """The form an English (ASCII) word is counted under.
+
+    Words written in capitals (AI, CEO, PLG, COVID-19, and single letters: Plan B, "I") keep
+    their case, so that acronyms stay apart from words (US ≠ us) and keep the spelling charts
+    print; stopwords are compared case-insensitively, so "I" and a sentence-initial "A" are still
+    stopwords. Other words are lower-cased ("Cloud" and "cloud" are one word). Then words of
+    letters only, three or more, are lemmatised (companies → company, was → be), except:
+
+    * shorter words: function words or abbreviations, which simplemma sometimes maps to
+      unrelated lemmas (ai → be);
+    * words with a capital inside (MaaS, GitHub, iPhone): names, which simplemma would treat as
+      plurals or inflections (maas → maa).
+
+    simplemma capitalises the lemmas of names it knows (linux → Linux): lemmas are lower-cased.
+    """
+    if word.isupper():
+        return word
+    named = any(ch.isupper() for ch in word[1:])
+    word = word.lower()
+    if word.isalpha() and len(word) > 2 and not named:
+        return _lemma(word).lower()
+    return word
+
+
+@lru_cache(maxsize=65536)
+def _lemma(word: str) -> str:
+    return simplemma.lemmatize(word, lang="en")
+
+
 def default_lexicon_dir() -> Path:
     return Path(str(resources.files("analysis") / "lexicons"))
 
 
 def _data_lines(path: Path) -> list[tuple[int, str]]:
     if not path.exists():
+        if path.name in OPTIONAL_LEXICON_FILES:
+            return []
         raise InputError(path, "lexicon file not found")
     out = []
     for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
@@ -131,14 +196,22 @@ class Lexicon:
     fingerprint: str = ""
 
     def canonical(self, token: str) -> str:
-        """The canonical spelling of a token: synonym table first, then the user dictionary."""
-        key = term_key(token)
-        found = self.synonyms.get(key) or self._user_keys.get(key)
+        """The canonical spelling of a token: synonym table first, then the user dictionary;
+        otherwise, for an English word, its lower-case lemma (see :func:`english_form`)."""
+        if _ENGLISH_WORD.fullmatch(token):
+            token = drop_possessive(token.replace("’", "'"))
+        found = self.lookup(token)
         if found:
             return found
-        if token.isascii() and any(ch.isalpha() for ch in token) and not token.isupper():
-            return token.lower()  # "Cloud" and "cloud" are one word; acronyms keep their case
+        if token.isascii() and any(ch.isalpha() for ch in token):
+            form = english_form(token)
+            return self.lookup(form) or form  # "licenses" → license → 许可证, as "license" does
         return token
+
+    def lookup(self, token: str) -> str | None:
+        """The canonical form the lexicon gives a token (synonym table, then user dictionary)."""
+        key = term_key(token)
+        return self.synonyms.get(key) or self._user_keys.get(key)
 
     @property
     def _user_keys(self) -> dict[str, str]:
@@ -162,7 +235,8 @@ def load_lexicon(folder: Path | str | None = None) -> Lexicon:
         term = _SPACE.sub(" ", fold_width(term.strip()))
         user_terms.append((term, tag.strip() or None))
 
-    stopwords = frozenset(fold_width(line).strip() for _, line in _data_lines(folder / "stopwords.txt"))
+    stopwords = frozenset(fold_width(line).strip() for name in ("stopwords.txt", "stopwords_en.txt")
+                          for _, line in _data_lines(folder / name))
 
     synonyms: dict[str, str] = {}
     variants: list[str] = []

@@ -102,7 +102,7 @@ SPEC: dict[str, Param] = {p.name: p for p in [
     Param("top_k", "build", 30, "terms kept per guest in tfidf_terms and keyness", _whole(1)),
     Param("min_count", "build", 3, "minimum corpus count of a term for keyness and co-occurrence edges", _whole(1)),
     Param("codebook", "build", None, "theme codebook YAML (default: the package's lexicons/codebook.yaml)", _path),
-    Param("lexicons", "build", None, "folder with userdict.txt, stopwords.txt, synonyms.tsv (default: the package's)",
+    Param("lexicons", "build", None, "folder with userdict.txt, stopwords.txt, synonyms.tsv, optionally stopwords_en.txt (default: the package's)",
           _path),
     Param("profile", "build", None, "conventions YAML for reading chapters (default: the package's lexicons/profile.yaml)",
           _path),

@@ -9,6 +9,17 @@ token_index     0-based position of the token within the segment
 token           the normalised token (width-folded, canonical spelling)
 is_stopword     function word, filler, punctuation or number
 ==============  ==============================================================
+
+Two backends cut the text into raw pieces with the same dictionary and give the same pieces:
+
+``"jieba"``
+    pure-Python jieba, the reference;
+``"rjieba"`` (the default)
+    the compiled port of jieba (jieba-rs) on runs of Chinese characters, an order of magnitude
+    faster. The port treats Latin letters and digits differently from jieba (it keeps
+    ``2022-2023`` or ``1.2.3`` whole where jieba cuts them), so those runs are cut by the
+    reference instead, memoised (they are short and repeat). A test requires identical tokens
+    from both backends on every chapter at hand.
 """
 
 from __future__ import annotations
@@ -16,63 +27,290 @@ from __future__ import annotations
 import gc
 import itertools
 import logging
-import multiprocessing
 import re
 import unicodedata
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache
 
 import jieba
+import jieba.finalseg
 import numpy as np
 import pandas as pd
+import rjieba
 
-from .lexicon import Lexicon, fold_width, load_lexicon, needs_protection, phrases_regex
+from .lexicon import Lexicon, fold_width, is_english_word, load_lexicon, needs_protection, phrases_regex
 
 TOKEN_COLUMNS = ["segment_id", "sentence_index", "token_index", "token", "is_stopword"]
+BACKENDS = ("rjieba", "jieba")
+DEFAULT_BACKEND = "rjieba"
 
 jieba.setLogLevel(logging.WARNING)
 
 _SENTENCE_FINAL = frozenset("。!?;…")
 _NUMBER = re.compile(r"^[\d.,%+\-~·]+$|^\d+(?:年|月|日|倍|万|亿|个)?$")
 
+# jieba's own regexes, so that the compiled path splits text exactly where the reference does.
+_BLOCK = jieba.re_han_default  # what jieba cuts with its dictionary: Han, Latin, digits, +#&._%-
+_LATIN_RUN = re.compile(r"[a-zA-Z0-9+#&._%\-]+")  # the non-Han part of such a block
+_HAN = jieba.finalseg.re_han  # 一-鿕: the only characters the compiled port is given to cut
+#: CJK ideographs outside 一-鿕 (extension A, U+9FD6–9FFF, compatibility, planes 2–3): jieba
+#: yields each on its own, jieba-rs treats them as Han and joins them (a test probes every
+#: code point). Listed generously: where both libraries agree, cutting them out costs nothing.
+_OTHER_IDEOGRAPHS = "\u3400-\u4DBF\u9FD6-\u9FFF\uF900-\uFAFF\U00020000-\U0003FFFF"
+#: Stands in, in the text given to the compiled port, for something cut elsewhere (a protected
+#: phrase, a Latin run, an ideograph outside 一-鿕); jieba-rs yields it as a piece of its own
+#: (private use area: outside every block). The same character in the input is itself cut
+#: elsewhere, so it can never be mistaken for a placeholder.
+_PLACEHOLDER = "\ue000"
+#: Ends each text in the one string given to the compiled port: outside every block, not
+#: whitespace (a protected phrase may span whitespace), not alphanumeric (Latin boundaries).
+_END = "\x00"
+_CUT_ELSEWHERE = re.compile(f"[a-zA-Z0-9+#&._%\\-]+|[{_OTHER_IDEOGRAPHS}{_PLACEHOLDER}{_END}]")
+_LATIN_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+#&._%-")
+#: A dummy word (never in a block, so never matched) whose frequency evens out the totals.
+_PADDING_WORD = "\ue001"
+_FULL_WIDTH = re.compile("[\uFF01-\uFF5E\u3000]")
+#: English words jieba would cut apart, kept whole like protected phrases: hyphenated compounds
+#: (open-source, product-led, COVID-19) and words with an apostrophe (don't, company's, users').
+#: jieba gives open / - / source and company / ' / s. Numbers (2022-2023) start with a digit and
+#: are left to jieba.
+#: (Used at a Latin word boundary: see ``phrases_regex``.)
+_ENGLISH_COMPOUND = r"[A-Za-z][A-Za-z0-9]*(?:(?:[-'’][A-Za-z0-9]+)+(?:(?<=[sS])['’])?|(?<=[sS])['’])(?![A-Za-z0-9])"
+
+
+def _fold_many(texts: list[str]) -> list[str]:
+    """:func:`fold_width` of each text, in one pass over all of them: ``str.translate`` with a
+    dict costs a lookup per character, while a corpus has only a handful of distinct full-width
+    characters, each replaced at C speed."""
+    joined = _END.join(texts)
+    if joined.count(_END) != len(texts) - 1:
+        return [fold_width(text) for text in texts]
+    for char in set(_FULL_WIDTH.findall(joined)):
+        joined = joined.replace(char, fold_width(char))
+    return joined.split(_END) if texts else []
+
+
+def _reference_jieba(words: list[tuple[str, str | None]]) -> tuple[jieba.Tokenizer, dict[str, int], int]:
+    """A private pure-Python ``jieba.Tokenizer`` with ``words`` added the usual way (jieba
+    suggests each frequency), plus the frequencies and the total it had before the words."""
+    reference = jieba.Tokenizer()
+    reference.initialize()
+    before = {term: reference.FREQ.get(term, 0) for term, _ in words}
+    total_before = reference.total
+    for term, tag in words:
+        reference.add_word(term, tag=tag)
+    return reference, before, total_before
+
+
+class _ReferenceCutter:
+    """Pure-Python jieba: the reference. Protected phrases are cut out first, and jieba cuts
+    the text between them."""
+
+    def __init__(self, reference: jieba.Tokenizer, phrases: re.Pattern | None):
+        self._lcut = reference.lcut
+        self._phrases = phrases
+
+    def pieces(self, text: str) -> list[str]:
+        if self._phrases is None:
+            return self._lcut(text)
+        pieces: list[str] = []
+        position = 0
+        for match in self._phrases.finditer(text):
+            pieces += self._lcut(text[position : match.start()])
+            pieces.append(match.group(0))
+            position = match.end()
+        pieces += self._lcut(text[position:])
+        return pieces
+
+    def pieces_flat(self, texts: list[str]) -> tuple[list[str], list[int]]:
+        """The pieces of all texts in one list, and how many belong to each text."""
+        per_text = [self.pieces(text) for text in texts]
+        return list(itertools.chain.from_iterable(per_text)), [len(pieces) for pieces in per_text]
+
+
+def _is_han(piece: str) -> bool:
+    return "\u4e00" <= piece <= "\u9fd5"
+
+
+class _CompiledCutter:
+    """The reference's pieces, with the compiled port (rjieba) cutting the Chinese.
+
+    Why the pieces are the reference's:
+
+    * same dictionary: jieba-rs embeds jieba's ``dict.txt``, and each user word gets the
+      frequency jieba gave it (left to itself, each library suggests its own, rounded
+      differently). jieba adds a re-added word's frequency to the dictionary total where jieba-rs
+      replaces the old one, and every word probability divides by that total: a padding word
+      evens the totals out;
+    * jieba cuts each block (a run of Han, Latin, digits, ``+#&._%-``) on its own, and within a
+      block no path through its word graph crosses a Han/Latin boundary unless a dictionary word
+      does (``T恤``, ``B超``). So runs of Han go to the compiled port, runs of Latin to the
+      reference (memoised: they are short and repeat), and a text with such a word goes to the
+      reference whole;
+    * jieba's HMM takes a buffer of single characters, and at a Han/Latin boundary the buffer
+      spans both. It then treats the Han part as unknown even when that is a dictionary word
+      (which jieba alone would yield character by character): where the compiled port yields
+      such characters next to a Latin run, the text goes to the reference whole.
+
+    All texts go to the compiled port as one string: per call, crossing into Rust and back costs
+    more than cutting a short paragraph.
+    """
+
+    def __init__(self, reference: jieba.Tokenizer, before: dict[str, int], total_before: int,
+                 phrases: re.Pattern | None):
+        self._reference = _ReferenceCutter(reference, phrases)
+        self._reference_lcut = reference.lcut
+        self._rust = rjieba.Jieba()
+        rust_total = total_before  # same dict.txt, same starting total
+        for term, old in before.items():
+            new = reference.FREQ[term]
+            self._rust.add_word(term, new, reference.user_word_tag_tab.get(term))
+            rust_total += new - old
+        if reference.total > rust_total:
+            self._rust.add_word(_PADDING_WORD, reference.total - rust_total, None)
+        spanning = [w for w, f in reference.FREQ.items() if f and _BLOCK.fullmatch(w) and _HAN.search(w)
+                    and _LATIN_RUN.search(w)]
+        spanning.sort(key=len, reverse=True)
+        self._spanning = re.compile("|".join(map(re.escape, spanning))) if spanning else None
+        # Phrases first (as the reference finds them); the placeholder character itself is
+        # matched too, so that every placeholder left in the text stands for one phrase.
+        self._phrases = (re.compile(f"{phrases.pattern}|{_PLACEHOLDER}", phrases.flags) if phrases
+                         else re.compile(_PLACEHOLDER))
+        self._latin_memo: dict[str, list[str]] = {}
+
+    def _latin(self, run: str) -> list[str]:
+        try:
+            return self._latin_memo[run]
+        except KeyError:
+            pieces = self._latin_memo[run] = self._reference_lcut(run)
+            return pieces
+
+    @staticmethod
+    def _per_text(flat: tuple[list[str], list[int]]) -> list[list[str]]:
+        pieces, counts = flat
+        offsets = list(itertools.accumulate(counts, initial=0))
+        return [pieces[a:b] for a, b in zip(offsets, offsets[1:])]
+
+    def _risky(self, pieces: list[str], i: int, step: int) -> bool:
+        """Whether the single Han characters beside the Latin run at ``pieces[i]`` (looking in
+        direction ``step``) begin with a dictionary word (see the class docstring)."""
+        singles = []
+        j = i + step
+        while 0 <= j < len(pieces) and len(pieces[j]) == 1 and _is_han(pieces[j]):
+            singles.append(pieces[j])
+            j += step
+            if len(singles) > 1 and self._rust.has_word("".join(singles[::step])):
+                return True
+        return False
+
+    def pieces_flat(self, texts: list[str]) -> tuple[list[str], list[int]]:
+        """The pieces of all texts in one list, and how many belong to each text."""
+        if not texts:
+            return [], []
+        if any(_END in text for text in texts):  # those cannot be joined: the reference cuts them
+            own = [self._reference.pieces(text) if _END in text else None for text in texts]
+            rest = iter(self._per_text(self.pieces_flat([t for t, o in zip(texts, own) if o is None])))
+            per_text = [o if o is not None else next(rest) for o in own]
+            return list(itertools.chain.from_iterable(per_text)), [len(pieces) for pieces in per_text]
+        phrases: list[list[str]] = []
+
+        def phrase(match: re.Match) -> str:
+            phrases.append([match.group(0)])
+            return _PLACEHOLDER
+
+        joined = self._phrases.sub(phrase, _END.join(texts) + _END)
+        stands_for: list[list[str] | None] = []  # per placeholder, in order; None ends a text
+        is_latin: list[bool] = []
+        next_phrase = iter(phrases).__next__
+
+        def cut_elsewhere(match: re.Match) -> str:
+            run = match.group(0)
+            if run[0] in _LATIN_START:
+                stands_for.append(self._latin(run))
+                is_latin.append(True)
+                return _PLACEHOLDER
+            if run == _PLACEHOLDER:
+                stands_for.append(next_phrase())
+            elif run == _END:
+                stands_for.append(None)
+            else:
+                stands_for.append([run])
+            is_latin.append(False)
+            return _PLACEHOLDER
+
+        rust_pieces = self._rust.cut(_CUT_ELSEWHERE.sub(cut_elsewhere, joined))
+
+        pieces: list[str] = []
+        counts: list[int] = []
+        to_reference: set[int] = set()
+        position = start = 0
+        index, risky = rust_pieces.index, self._risky
+        for special, latin in zip(stands_for, is_latin):
+            i = index(_PLACEHOLDER, position)
+            pieces += rust_pieces[position:i]
+            position = i + 1
+            if special is None:
+                counts.append(len(pieces) - start)
+                start = len(pieces)
+            else:
+                pieces += special
+                # (the first test is _risky's own, inlined: most Latin runs have a word beside them)
+                if latin and ((len(rust_pieces[i + 1]) == 1 and risky(rust_pieces, i, 1))
+                              or (i and len(rust_pieces[i - 1]) == 1 and risky(rust_pieces, i, -1))):
+                    to_reference.add(len(counts))
+        if self._spanning is not None and self._spanning.search(joined):  # rare: find which texts
+            to_reference.update(k for k, text in enumerate(texts) if self._spanning.search(text))
+        if to_reference:  # rare: rebuild with the reference's pieces for those texts
+            offsets = list(itertools.accumulate(counts, initial=0))
+            rebuilt: list[str] = []
+            for k in range(len(texts)):
+                if k in to_reference:
+                    own = self._reference.pieces(texts[k])
+                    rebuilt += own
+                    counts[k] = len(own)
+                else:
+                    rebuilt += pieces[offsets[k] : offsets[k + 1]]
+            pieces = rebuilt
+        return pieces, counts
+
 
 class Tokenizer:
     """jieba with the project's lexicon, owning its own dictionary.
 
-    Each instance wraps a private ``jieba.Tokenizer``, so user words never leak into
-    jieba's global default tokenizer (nor from it). Phrases that jieba cannot keep whole
-    — terms with spaces, or Latin next to Chinese — are cut out before jieba sees the text.
+    Each instance wraps a private ``jieba.Tokenizer`` (and, with the default ``backend="rjieba"``,
+    a private compiled one), so user words never leak into jieba's global default tokenizer (nor
+    from it). Phrases that jieba cannot keep whole — terms with spaces, or Latin next to
+    Chinese — are cut out before jieba sees the text. ``backend="jieba"`` is the pure-Python
+    reference; both give the same tokens.
     """
 
-    def __init__(self, lexicon: Lexicon | None = None):
+    def __init__(self, lexicon: Lexicon | None = None, backend: str = DEFAULT_BACKEND):
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown tokenizer backend {backend!r}; expected one of {BACKENDS}")
         self.lexicon = lexicon or load_lexicon()
-        self._jieba = jieba.Tokenizer()
-        self._jieba.initialize()
-        phrases = set()
+        self.backend = backend
+        phrases, words = set(), []
         for term, tag in self.lexicon.user_terms:
             if needs_protection(term):
                 phrases.add(term)
             else:
-                self._jieba.add_word(term, tag=tag)
+                words.append((term, tag))
         phrases |= {canonical for canonical in self.lexicon.synonyms.values() if needs_protection(canonical)}
         phrases |= {v for v in self.lexicon.synonym_variants if needs_protection(v)}
+        # listed terms first: "product-led growth" before the rule's "product-led"
+        phrases_re = phrases_regex(phrases, latin_rule=_ENGLISH_COMPOUND)
+        reference, before, total_before = _reference_jieba(words)
+        self._cutter = (_ReferenceCutter(reference, phrases_re) if backend == "jieba"
+                        else _CompiledCutter(reference, before, total_before, phrases_re))
         self._memo: dict[str, tuple[str, bool] | None] = {}
-        self._phrases = phrases_regex(phrases)
+
+    def _pieces_flat(self, texts: list[str]) -> tuple[list[str], list[int]]:
+        """Raw jieba pieces of the width-folded texts, protected phrases kept whole: all in one
+        list, and how many belong to each text."""
+        return self._cutter.pieces_flat(_fold_many(texts))
 
     def _pieces(self, text: str) -> list[str]:
-        """Raw jieba tokens of the width-folded text, protected phrases kept whole."""
-        folded = fold_width(text)
-        if self._phrases is None:
-            return self._jieba.lcut(folded)
-        pieces: list[str] = []
-        position = 0
-        for match in self._phrases.finditer(folded):
-            pieces += self._jieba.lcut(folded[position : match.start()])
-            pieces.append(match.group(0))
-            position = match.end()
-        pieces += self._jieba.lcut(folded[position:])
-        return pieces
+        return self._pieces_flat([text])[0]
 
     def _normalise(self, piece: str) -> tuple[str, bool] | None:
         """(canonical token, is_stopword) for a raw piece, None for whitespace; memoised,
@@ -82,8 +320,11 @@ class Tokenizer:
         except KeyError:
             pass
         if piece.strip():
-            token = self.lexicon.canonical(" ".join(piece.split()))
-            result = (token, self.is_stopword(token))
+            surface = " ".join(piece.split())
+            token = self.lexicon.canonical(surface)
+            # an English word is a stopword if its lemma is (was → be) or the word as written is
+            stop = self.is_stopword(token) or (is_english_word(surface) and self.is_stopword(surface.replace("’", "'")))
+            result = (token, stop)
         else:
             result = None
         self._memo[piece] = result
@@ -123,27 +364,31 @@ def default_tokenizer() -> Tokenizer:
     return Tokenizer()
 
 
-def _segment_rows(tokenizer: Tokenizer, segment_ids, texts) -> tuple[list, list, list, list]:
-    """Flat token columns for many segments: (segment ids, tokens, stopword flags, lengths)."""
-    analyse = tokenizer.analyse
-    ids, tokens, stops, lengths = [], [], [], []
-    for segment_id, text in zip(segment_ids, texts):
-        pairs = analyse(text)
-        lengths.append(len(pairs))
-        ids.extend([segment_id] * len(pairs))
-        tokens.extend([token for token, _ in pairs])
-        stops.extend([stop for _, stop in pairs])
-    return ids, tokens, stops, lengths
+def _columns(tokenizer: Tokenizer, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Flat token columns for many texts: (tokens, stopword flags, sentence-end flags, tokens per
+    text). Each distinct piece is normalised once and the columns are gathered by its code:
+    a corpus has a few thousand distinct pieces and millions of occurrences."""
+    flat, counts = tokenizer._pieces_flat(texts)
+    pieces = np.empty(len(flat), dtype=object)
+    pieces[:] = flat
+    codes, uniques = pd.factorize(pieces)
+    normalised = [tokenizer._normalise(piece) for piece in uniques]
+    keep = np.array([pair is not None for pair in normalised], dtype=bool)[codes]
+    token_of = np.array([pair[0] if pair else "" for pair in normalised] + [""], dtype=object)[:-1]
+    stop_of = np.array([bool(pair and pair[1]) for pair in normalised], dtype=bool)
+    end_of = np.array([bool(pair) and is_sentence_end(pair[0]) for pair in normalised], dtype=bool)
+    kept = codes[keep]
+    text_of = np.repeat(np.arange(len(texts)), np.asarray(counts, dtype=np.int64))[keep]
+    lengths = np.bincount(text_of, minlength=len(texts)).astype(np.int64)
+    return token_of[kept], stop_of[kept], end_of[kept], lengths
 
 
-def _positions(tokens: list[str], lengths: list[int]) -> tuple[np.ndarray, np.ndarray]:
+def _positions(ends: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """token_index and sentence_index, vectorised: a sentence starts at the first token after
     a run of sentence-final punctuation, and both counters restart at every segment."""
-    total = len(tokens)
-    starts = np.repeat(np.cumsum([0] + lengths[:-1]), lengths) if lengths else np.zeros(0, dtype=np.int64)
+    total = len(ends)
+    starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
     token_index = np.arange(total, dtype=np.int64) - starts
-    end_tokens = {t for t in set(tokens) if is_sentence_end(t)}
-    ends = pd.Series(tokens, dtype=object).isin(end_tokens).to_numpy()
     new_sentence = np.zeros(total, dtype=np.int64)
     if total > 1:
         new_sentence[1:] = ends[:-1] & ~ends[1:]
@@ -153,30 +398,27 @@ def _positions(tokens: list[str], lengths: list[int]) -> tuple[np.ndarray, np.nd
     return token_index, sentence_index
 
 
-_WORKER_TOKENIZER: Tokenizer | None = None
-
-
-def _worker_init(lexicon: Lexicon) -> None:
-    global _WORKER_TOKENIZER
-    if _WORKER_TOKENIZER is None or _WORKER_TOKENIZER.lexicon.fingerprint != lexicon.fingerprint:
-        _WORKER_TOKENIZER = Tokenizer(lexicon)
-
-
-def _worker_rows(chunk: tuple[list, list]):
-    gc.disable()
-    return _segment_rows(_WORKER_TOKENIZER, *chunk)
-
-
-def tokenize_segments(segments: pd.DataFrame, tokenizer: Tokenizer | None = None, workers: int = 1) -> pd.DataFrame:
+def tokenize_segments(segments: pd.DataFrame, tokenizer: Tokenizer | None = None) -> pd.DataFrame:
     """The tokens table for a segments table (see module docstring).
 
-    With ``workers > 1`` the segments are cut in worker processes, in chunks, and the
-    chunks are put back in order: the table is identical to the serial one. On Linux the
-    workers are forked from this process and inherit its loaded dictionary.
+    One process: with the compiled backend, cutting is no longer the bulk of the work, and
+    the worker pool that used to share it out cost more to start and feed than it saved.
     """
     tokenizer = tokenizer or default_tokenizer()
     with _gc_paused():
-        return _tokenize_segments(segments, tokenizer, workers)
+        tokens, stops, ends, lengths = _columns(tokenizer, segments["text"].tolist())
+        token_ix, sentence_ix = _positions(ends, lengths)
+        ids = np.repeat(segments["segment_id"].to_numpy(dtype=object), lengths)
+        return pd.DataFrame(
+            {
+                "segment_id": pd.Series(ids, dtype="object"),
+                "sentence_index": pd.Series(sentence_ix, dtype="int64"),
+                "token_index": pd.Series(token_ix, dtype="int64"),
+                "token": pd.Series(tokens, dtype="object"),
+                "is_stopword": pd.Series(stops, dtype="bool"),
+            },
+            columns=TOKEN_COLUMNS,
+        )
 
 
 @contextmanager
@@ -190,33 +432,3 @@ def _gc_paused():
     finally:
         if enabled:
             gc.enable()
-
-
-def _tokenize_segments(segments: pd.DataFrame, tokenizer: Tokenizer, workers: int) -> pd.DataFrame:
-    ids, texts = segments["segment_id"].tolist(), segments["text"].tolist()
-    if workers > 1 and len(ids) >= 2 * workers:
-        global _WORKER_TOKENIZER
-        chunks = max(workers * 4, 1)
-        size = -(-len(ids) // chunks)
-        parts = [(ids[i : i + size], texts[i : i + size]) for i in range(0, len(ids), size)]
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        _WORKER_TOKENIZER = tokenizer  # inherited by forked workers: no second dictionary load
-        context = multiprocessing.get_context(method)
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init,
-                                 initargs=(tokenizer.lexicon,)) as pool:
-            results = list(pool.map(_worker_rows, parts))
-        columns = [list(itertools.chain.from_iterable(r[i] for r in results)) for i in range(4)]
-    else:
-        columns = _segment_rows(tokenizer, ids, texts)
-    ids_, tokens, stops, lengths = columns
-    token_ix, sentence_ix = _positions(tokens, lengths)
-    return pd.DataFrame(
-        {
-            "segment_id": pd.Series(ids_, dtype="object"),
-            "sentence_index": pd.Series(sentence_ix, dtype="int64"),
-            "token_index": pd.Series(token_ix, dtype="int64"),
-            "token": pd.Series(tokens, dtype="object"),
-            "is_stopword": pd.Series(stops, dtype="bool"),
-        },
-        columns=TOKEN_COLUMNS,
-    )
