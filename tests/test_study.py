@@ -76,3 +76,19 @@ def test_saving_into_a_reports_figures_folder_by_hand_is_refused(root):
     (root / "figures").mkdir(exist_ok=True)
     with pytest.raises(ParameterError, match="only `make report` writes"):
         open_study(root, root / "figures")
+
+
+def test_a_presented_table_speaks_the_label_language(root):
+    study = open_study(root, lang="en")
+    frame = study.tables["theme_by_guest"].head(1)[["guest", "theme", "share"]]
+    html = study.present(frame, percent=["share"]).to_html()
+    assert "Xu Zhixing" in html and "Product-led growth" in html and "Share" in html
+    assert "徐至行" not in html and "PLG<" not in html
+    share = frame["share"].iloc[0]
+    assert f"{share:.0%}" in html
+
+
+def test_a_presented_table_in_chinese_keeps_chinese_names(root):
+    study = open_study(root, lang="zh")
+    html = study.present(study.tables["theme_by_guest"].head(1)[["guest", "theme"]]).to_html()
+    assert "徐至行" in html and "产品驱动增长" in html and "嘉宾" in html

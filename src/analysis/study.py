@@ -14,6 +14,8 @@ writes a root's ``figures/``.
 from __future__ import annotations
 
 import inspect
+from functools import lru_cache
+from importlib import resources
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,6 +76,20 @@ class Study:
     def guest_label(self, guest: str, with_org: bool = False) -> str:
         return guest_label(guest, self.lang, with_org)
 
+    def present(self, frame: pd.DataFrame, percent=(), digits: int = 2):
+        """A table as a reader sees it: guests and themes named in the label language, column
+        headers translated (``lexicons/column_labels.yaml``), shares as percentages, no index."""
+        shown = frame.copy()
+        if "guest" in shown.columns:
+            shown["guest"] = shown["guest"].map(lambda g: self.guest_label(g) if g else g)
+        if "theme" in shown.columns:
+            names = self.theme_names()
+            shown["theme"] = shown["theme"].map(lambda t: names.get(t, t))
+        labels = {c: column_label(c, self.lang) for c in shown.columns}
+        formats = {labels[c]: "{:.0%}" for c in percent if c in labels}
+        shown = shown.rename(columns=labels)
+        return shown.style.format(formats, precision=digits, na_rep="–").hide(axis="index")
+
     # -- display selections --------------------------------------------------------------
     def select_guests(self, wanted: list[str] | str | None = None) -> list[str]:
         """The guests to show, in chapter order, named in Chinese or English; an unknown one lists the valid ones."""
@@ -127,6 +143,18 @@ class Study:
         note = f"*{caption}* — source: `{source}`"
         display(Markdown(note), metadata={FIGURE_METADATA: record})
         self.shown.append(record)
+
+
+@lru_cache(maxsize=1)
+def _column_labels() -> dict:
+    import yaml
+
+    return yaml.safe_load((resources.files("analysis") / "lexicons" / "column_labels.yaml").read_text(encoding="utf-8"))
+
+
+def column_label(column: str, lang: str) -> str:
+    """A table column's header in the label language; its schema name when it has no entry."""
+    return _column_labels().get(column, {}).get(lang, column)
 
 
 def _caller_namespace() -> dict:
