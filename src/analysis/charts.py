@@ -259,7 +259,7 @@ def draw_share_heatmap(theme_by_guest: pd.DataFrame, guests: list[str], themes: 
     """Share of each unit's answer paragraphs per theme: colour = share, cell = k/n, axis = n."""
     check_unit(unit)
     n = paragraphs_per_unit(theme_by_guest, guests)
-    names, _ = _fitted(guests, lang, labels, 26 if len(guests) > 12 else 20, 1 if len(guests) > 12 else 2)
+    names, _ = _fitted(guests, lang, labels, 36 if len(guests) > 12 else 20, 1 if len(guests) > 12 else 2)
     row_labels = [f"{name}（n={int(n[g])}）" if lang == "zh" and len(guests) <= 12 and "\n" not in name
                   else f"{name}\nn={int(n[g])}" if len(guests) <= 12 else f"{name}  n={int(n[g])}"
                   for name, g in zip(names, guests)]
@@ -296,7 +296,8 @@ def draw_theme_cooccurrence(theme_pairs: pd.DataFrame, themes: list[str], theme_
         box = dict(xy=(j - 0.5, i - 0.5), width=1, height=1, linewidth=0)
         if cell.status == "together":
             ink = _ink(image.norm(cell.npmi), True)
-            ax.text(j, i, f"{cell.npmi:+.2f}{'†' if cell.codebook_link else ''}\n{cell.count}", ha="center",
+            value = 0.0 if abs(cell.npmi) < 0.005 else cell.npmi  # no "-0.00"
+            ax.text(j, i, f"{value:+.2f}{'†' if cell.codebook_link else ''}\n{cell.count}", ha="center",
                     va="center", fontsize=fontsize, color=ink, linespacing=1.1)
         elif cell.status == "never":
             ax.add_patch(Rectangle(**box, facecolor="white", edgecolor="#999999", hatch="////"))
@@ -648,8 +649,10 @@ def draw_summary(summary: pd.DataFrame, guests: list[str], lang: str = "zh", *, 
     fig, axes = plt.subplots(1, 2, figsize=figure_size(11 if many else 10, (0.3 if many else 0.6) * len(guests) + 1.8),
                              sharey=True)
     y = np.arange(len(guests))
+    thousands = table["content_tokens"].max() >= 5000
     for ax, column, label, scale in ((axes[0], "answer_paragraphs", "answer_paragraphs", 1),
-                                     (axes[1], "content_tokens", "content_tokens", 1000)):
+                                     (axes[1], "content_tokens", "content_tokens" if thousands else "content_tokens_count",
+                                      1000 if thousands else 1)):
         values = table[column].to_numpy(float) / scale
         ax.barh(y, np.nan_to_num(values), color=[colors[g] for g in guests], height=0.6)
         for i, v in enumerate(values):

@@ -143,6 +143,9 @@ def shorten(label: str, width: int) -> str:
 _CJK_OR_SPACE = r"[\u2e80-\u9fff\uf900-\uffef\u3000-\u303f]|\s+"
 
 
+_NO_LINE_START = set("、，。：；）」』》〉！？,.:;)!?")
+
+
 def wrap(label: str, width: int, lines: int = 2) -> str:
     """``label`` wrapped at ``width`` half-width cells (CJK breaks anywhere, Latin at spaces),
     at most ``lines`` lines, the last one shortened with an ellipsis."""
@@ -157,7 +160,7 @@ def wrap(label: str, width: int, lines: int = 2) -> str:
         if token.isspace():
             row, used = (row + " ", used + 1) if row else (row, used)
             continue
-        if used + w > width and row.strip():
+        if used + w > width and row.strip() and token not in _NO_LINE_START:
             rows.append(row.rstrip())
             row, used = "", 0
             if len(rows) == lines - 1:
@@ -185,10 +188,19 @@ def fit_labels(labels: list[str], width: int, lines: int = 1) -> tuple[list[str]
     wrapped = [wrap(label, width, lines) if lines > 1 else label for label in labels]
     if all("…" not in w and all(display_width(line) <= width for line in w.split("\n")) for w in wrapped):
         return wrapped, {}
-    codes = unit_codes(len(labels))
-    short = [wrap(f"{code} {label}", width, lines) if lines > 1 else shorten(f"{code} {label}", width)
-             for code, label in zip(codes, labels)]
+    numbers = [_NUMBERED.match(label) for label in labels]
+    if all(numbers) and len({m.group(0).strip() for m in numbers}) == len(labels):
+        # the titles number themselves ("3. …", "二、…", "第3章 …"): their numbers are the codes
+        codes, texts = [m.group(0).strip() for m in numbers], labels
+    else:
+        codes = unit_codes(len(labels))
+        texts = [f"{code} {label}" for code, label in zip(codes, labels)]
+    short = [wrap(label, width, lines) if lines > 1 else shorten(label, width) for label in texts]
     return short, dict(zip(codes, labels))
+
+
+_NUMBERED = re.compile(r"^\s*(?:第\s*[0-9一二三四五六七八九十百零〇]+\s*[章节部分篇]|"
+                       r"[0-9一二三四五六七八九十百零〇]+(?:\.[0-9]+)*\s*[.、．:：)）]|[（(][0-9一二三四五六七八九十]+[)）])")
 
 
 def figure_size(width: float, height: float) -> tuple[float, float]:

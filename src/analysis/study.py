@@ -125,7 +125,8 @@ class Study:
                 guest = unit
                 document = ""
                 if self.several_documents:
-                    document = "、".join(dict.fromkeys(segments.loc[segments["guest"] == unit, "document"]))
+                    joiner = "、" if self.lang == "zh" else ", "
+                    document = joiner.join(dict.fromkeys(segments.loc[segments["guest"] == unit, "document"]))
             labels[unit] = guest_label(guest, self.lang, with_org, document)
         return labels
 
