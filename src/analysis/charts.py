@@ -144,13 +144,18 @@ def theme_pair_frame(theme_pairs: pd.DataFrame, themes: list[str]) -> pd.DataFra
 
 
 def chunks(items: list, size: int) -> list[list]:
-    """``items`` in pages of at most ``size``, as even as possible (30 by 8: 8, 8, 7, 7)."""
+    """``items`` in pages of at most ``size``, as even as possible, fuller pages first (30 by 8: 8, 8, 7, 7)."""
     items = list(items)
     if len(items) <= size:
         return [items]
-    count = int(np.ceil(len(items) / size))
-    bounds = np.linspace(0, len(items), count + 1).round().astype(int)
-    return [items[bounds[i]:bounds[i + 1]] for i in range(count)]
+    count = -(-len(items) // size)
+    base, extra = divmod(len(items), count)
+    pages, start = [], 0
+    for page in range(count):
+        end = start + base + (page < extra)
+        pages.append(items[start:end])
+        start = end
+    return pages
 
 
 def as_pages(figures) -> list:
