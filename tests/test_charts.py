@@ -354,3 +354,15 @@ def test_show_names_the_pages_of_a_paged_chart(tmp_path):
     records = study.show(figures, "theme_prompted_vs_unprompted", title="t", caption="c", source="s")
     assert [r["name"] for r in records] == ["theme_prompted_vs_unprompted_p1_en", "theme_prompted_vs_unprompted_p2_en"]
     assert (tmp_path / "theme_prompted_vs_unprompted_p2_en.png").exists()
+
+
+def test_balance_says_how_often_a_resample_had_neither_theme_when_the_table_tells():
+    balance = pd.DataFrame({"guest": ["丁宁"], "paragraphs_a": [1], "paragraphs_b": [0], "balance": [1.0],
+                            "balance_low": [-1.0], "balance_high": [1.0], "resamples": [2000],
+                            "resamples_undefined": [300]})
+    fig = charts.draw_balance(balance, ["丁宁"], "en")
+    assert any("undefined in 15% of resamples" in t for t in _all_text(fig))
+    plt.close(fig)
+    fig = charts.draw_balance(balance.drop(columns="resamples_undefined"), ["丁宁"], "en")  # the older table
+    assert not any("resamples" in t for t in _all_text(fig))
+    plt.close(fig)

@@ -24,8 +24,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
-from .figures import (MAX_HEIGHT, check_unit, figure_size, fit_labels, guest_colors, guest_label, setup_style,
-                      shorten, text)
+from .figures import check_unit, figure_size, fit_labels, guest_colors, guest_label, setup_style, text, wrap
 
 # ---------------------------------------------------------------- data preparation
 
@@ -396,6 +395,9 @@ def draw_balance(balance: pd.DataFrame, guests: list[str], lang: str = "zh", *, 
                 capsize=3, linewidth=1)
     for i, row in enumerate(table.itertuples()):
         note = f"PLG {int(row.paragraphs_a)} · SLG {int(row.paragraphs_b)}" if pd.notna(row.paragraphs_a) else ""
+        undefined = getattr(row, "resamples_undefined", 0)  # newer tables: resamples with neither theme
+        if note and pd.notna(undefined) and undefined > 0 and getattr(row, "resamples", 0):
+            note += " · " + text("balance_undefined_share", lang).format(share=undefined / row.resamples)
         ax.text(1.04, i, note, va="center", ha="left", fontsize=8 if many else 9, color="#444444",
                 transform=ax.get_yaxis_transform())
         if pd.isna(values[i]) and note:
@@ -545,8 +547,6 @@ def draw_keyness(frame: pd.DataFrame, guests: list[str], lang: str = "zh", *, un
 
 def draw_unit_key(key: dict[str, str], lang: str = "zh", title: str | None = None):
     """The key of numbered labels (``§n`` → full title), for charts whose labels were shortened."""
-    from .figures import wrap
-
     setup_style()
     lines = [(code, wrap(label, 70, 2)) for code, label in key.items()]
     heights = [0.24 * (label.count("\n") + 1) for _, label in lines]
@@ -619,7 +619,7 @@ def draw_wordcloud(frequencies: dict[str, int], title: str, color: str, font_pat
     fig, ax = plt.subplots(figsize=(8, 5.2))
     ax.imshow(cloud.to_array(), interpolation="bilinear")
     ax.set_axis_off()
-    ax.set_title(title, loc="left", fontsize=13, color=color)
+    ax.set_title(wrap(title, 70, 2), loc="left", fontsize=13, color=color)
     fig.tight_layout()
     return fig
 
