@@ -548,15 +548,15 @@ def draw_keyness(frame: pd.DataFrame, guests: list[str], lang: str = "zh", *, un
 def draw_unit_key(key: dict[str, str], lang: str = "zh", title: str | None = None):
     """The key of numbered labels (``§n`` → full title), for charts whose labels were shortened."""
     setup_style()
-    lines = [(code, wrap(label, 70, 2)) for code, label in key.items()]
-    heights = [0.24 * (label.count("\n") + 1) for _, label in lines]
+    # a title that numbers itself is its own key entry; a §n code goes in front of its title
+    entries = [wrap(label if label.startswith(code) else f"{code}  {label}", 80, 2) for code, label in key.items()]
+    heights = [0.24 * (entry.count("\n") + 1) for entry in entries]
     fig, ax = plt.subplots(figsize=figure_size(9.0, sum(heights) + 0.9))
     ax.set_axis_off()
     total = sum(heights) or 1
     y = 1.0
-    for (code, label), h in zip(lines, heights):
-        ax.text(0.0, y, code, ha="left", va="top", fontsize=9, fontweight="bold", transform=ax.transAxes)
-        ax.text(0.07, y, label, ha="left", va="top", fontsize=9, transform=ax.transAxes, linespacing=1.25)
+    for entry, h in zip(entries, heights):
+        ax.text(0.0, y, entry, ha="left", va="top", fontsize=9, transform=ax.transAxes, linespacing=1.25)
         y -= h / total
     ax.set_title(title or text("unit_key_title", lang), loc="left")
     fig.tight_layout()

@@ -144,6 +144,7 @@ _CJK_OR_SPACE = r"[\u2e80-\u9fff\uf900-\uffef\u3000-\u303f]|\s+"
 
 
 _NO_LINE_START = set("、，。：；）」』》〉！？,.:;)!?")
+_NO_LINE_END = set("（「『《〈(")
 
 
 def wrap(label: str, width: int, lines: int = 2) -> str:
@@ -161,10 +162,13 @@ def wrap(label: str, width: int, lines: int = 2) -> str:
             row, used = (row + " ", used + 1) if row else (row, used)
             continue
         if used + w > width and row.strip() and token not in _NO_LINE_START:
+            carried = ""
+            while row and row[-1] in _NO_LINE_END and len(row) > 1:  # an opening bracket goes with what it opens
+                carried, row = row[-1] + carried, row[:-1]
             rows.append(row.rstrip())
-            row, used = "", 0
+            row, used = carried, display_width(carried)
             if len(rows) == lines - 1:
-                rows.append(shorten("".join(tokens[index:]).strip(), width))
+                rows.append(shorten((carried + "".join(tokens[index:])).strip(), width))
                 row = None
                 break
         row, used = row + token, used + w
