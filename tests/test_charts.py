@@ -172,10 +172,10 @@ def test_a_non_significant_keyness_bar_is_drawn_unlike_a_significant_one():
     plt.close(fig)
 
 
-def test_keyness_says_when_no_term_passes():
-    frame = _keyness_frame().assign(significant=False)
+def test_keyness_says_when_no_term_passes_and_states_the_listing_rule_not_the_smallest_count():
+    frame = _keyness_frame().assign(significant=False, count=[12, 9, 8])
     fig = charts.draw_keyness(frame, ["丁宁"], "zh")
-    assert any("有 0 个 q < 0.05" in t for t in _all_text(fig))
+    assert any("有 0 个 q < 0.05" in t and "≥ 5 次" in t for t in _all_text(fig))
     plt.close(fig)
 
 

@@ -533,8 +533,8 @@ def draw_keyness(frame: pd.DataFrame, guests: list[str], lang: str = "zh", *, un
     check_unit(unit)
     shown = len(frame)
     passed = int(frame["significant"].fillna(False).astype(bool).sum()) if "significant" in frame.columns else 0
-    if min_count is None:
-        min_count = int(frame["count"].min()) if shown and "count" in frame.columns else 5
+    if min_count is None:  # the listing rule of keyness.csv (a term the unit used at least this often)
+        from .keyness import DEFAULT_MIN_GUEST_COUNT as min_count
     significance = {
         "line": 1.959964,
         "note": text("keyness_note", lang, unit).format(min_count=min_count, shown=shown, passed=passed, fdr=fdr),
