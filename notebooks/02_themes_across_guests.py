@@ -70,7 +70,7 @@ balance = study.keyed(study.tables["plg_slg_balance"])
 display(balance[balance["guest"].isin(units)])
 fig = draw_balance(balance, units, lang, unit=unit, labels=study.unit_labels(units, with_org=True))
 study.show(fig, "plg_slg_balance", title=text("balance_title", lang),
-           caption="(PLG − SLG)/(PLG + SLG) over answer paragraphs, with 95% bootstrap interval; counts at right.",
+           caption="(PLG − SLG)/(PLG + SLG) over answer paragraphs, with 95% interval; counts at right.",
            source="data/processed/plg_slg_balance.csv")
 
 # %% [markdown]
@@ -83,7 +83,8 @@ study.show(fig, "plg_slg_balance", title=text("balance_title", lang),
 frame = prompted_frame(table, units, themes)
 fig = draw_prompted(frame, units, themes, names, lang, unit=unit, labels=study.unit_labels(units, with_org=True))
 study.show(fig, "theme_prompted_vs_unprompted", title=text("prompted_title", lang, unit),
-           caption="Theme paragraphs whose question heading carries the theme (hatched) vs not (solid).",
+           caption="Theme paragraphs whose question heading (report: subsection heading) carries the theme by the "
+                   "codebook (hatched) vs not (solid).",
            source="data/processed/theme_by_guest.csv (prompted, unprompted)")
 
 # %% [markdown]

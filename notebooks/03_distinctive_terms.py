@@ -50,7 +50,7 @@ display(terms_by_rank(tfidf, guests))
 fig = draw_term_panels(tfidf, guests, text("tfidf_title", lang, unit), text("tfidf_axis", lang), lang, unit=unit,
                        labels=labels)
 study.show(fig, "distinctive_terms_tfidf", title=text("tfidf_title", lang, unit),
-           caption="Top TF-IDF terms per guest: each guest's answers as one document, IDF over answer paragraphs.",
+           caption=f"Top TF-IDF terms per {unit}: each {unit}'s answers as one document, IDF over answer paragraphs.",
            source="data/processed/tfidf_terms.csv")
 
 # %% [markdown]
