@@ -127,6 +127,7 @@ def theme_pair_frame(theme_pairs: pd.DataFrame, themes: list[str]) -> pd.DataFra
         pairs[a, b] = pairs[b, a] = {
             "status": status, "npmi": row.get("npmi", np.nan) if status == "together" else np.nan,
             "count": int(row["count"]), "codebook_link": bool(row.get("codebook_link", False)) and status == "together",
+            "count_independent": row.get("count_independent", np.nan),
             "shared_terms": shared if isinstance(shared, str) else "",
         }
     rows = []
@@ -134,10 +135,10 @@ def theme_pair_frame(theme_pairs: pd.DataFrame, themes: list[str]) -> pd.DataFra
         for b in themes:
             if a == b:
                 cell = {"status": "diagonal", "npmi": np.nan, "count": paragraphs.get(a, np.nan),
-                        "codebook_link": False, "shared_terms": ""}
+                        "codebook_link": False, "count_independent": np.nan, "shared_terms": ""}
             else:
-                cell = pairs.get((a, b), {"status": "undefined", "npmi": np.nan, "count": 0,
-                                          "codebook_link": False, "shared_terms": ""})
+                cell = pairs.get((a, b), {"status": "undefined", "npmi": np.nan, "count": 0, "codebook_link": False,
+                                          "count_independent": np.nan, "shared_terms": ""})
             rows.append({"theme_a": a, "theme_b": b, **cell, "paragraphs": paragraphs.get(a, np.nan)})
     return pd.DataFrame(rows)
 
@@ -301,7 +302,10 @@ def draw_theme_cooccurrence(theme_pairs: pd.DataFrame, themes: list[str], theme_
         if cell.status == "together":
             ink = _ink(image.norm(cell.npmi), True)
             value = 0.0 if abs(cell.npmi) < 0.005 else cell.npmi  # no "-0.00"
-            ax.text(j, i, f"{value:+.2f}{'†' if cell.codebook_link else ''}\n{cell.count}", ha="center",
+            count = f"{cell.count}"
+            if cell.codebook_link and pd.notna(cell.count_independent):
+                count += f" ({int(cell.count_independent)})"
+            ax.text(j, i, f"{value:+.2f}{'†' if cell.codebook_link else ''}\n{count}", ha="center",
                     va="center", fontsize=fontsize, color=ink, linespacing=1.1)
         elif cell.status == "never":
             ax.add_patch(Rectangle(**box, facecolor="white", edgecolor="#999999", hatch="////"))
@@ -326,9 +330,11 @@ def draw_theme_cooccurrence(theme_pairs: pd.DataFrame, themes: list[str], theme_
     bar.set_label("NPMI")
     ax.set_title(text("theme_cooc_title", lang, unit), loc="left", pad=22)
     _note(ax, text("theme_cooc_cells", lang, unit))
+    present = set(cells["status"])
     handles = [Patch(facecolor="white", edgecolor="#999999", hatch="////", label="0 = " + text("theme_cooc_never", lang)),
                Patch(facecolor="#bdbdbd", label="– = " + text("theme_cooc_undefined", lang)),
                Patch(facecolor="#f1ede4", label=text("theme_cooc_diagonal", lang))]
+    handles = [h for h, status in zip(handles, ("never", "undefined", "diagonal")) if status in present]
     if cells["codebook_link"].any():
         handles.append(Patch(facecolor="none", edgecolor="none", label=text("theme_cooc_link", lang)))
     fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.01, 0.005), ncols=1, fontsize=8.5,
