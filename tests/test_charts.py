@@ -295,6 +295,7 @@ def test_palette_colours_are_unique():
 
 def test_long_labels_are_numbered_with_a_key_and_short_ones_left_alone():
     assert fit_labels(["徐至行", "丁宁"], 12) == (["徐至行", "丁宁"], {})
+    assert fit_labels(["刘超（Atypical Ventures）"], 24, 2) == (["刘超（Atypical Ventures）"], {})  # ）may hang
     short, key = fit_labels(["市场概况与行业趋势的深入分析", "商业模式"], 12)
     assert short[0].startswith("§1 ") and short[0].endswith("…") and key["§1"] == "市场概况与行业趋势的深入分析"
     short, key = fit_labels(["一、市场概况与行业趋势的深入分析", "二、商业模式"], 12)
@@ -366,4 +367,15 @@ def test_balance_says_how_often_a_resample_had_neither_theme_when_the_table_tell
     plt.close(fig)
     fig = charts.draw_balance(balance.drop(columns="resamples_undefined"), ["丁宁"], "en")  # the older table
     assert not any("resamples" in t for t in _all_text(fig))
+    plt.close(fig)
+
+
+def test_prevalence_legend_gives_n_and_the_questions_when_the_table_has_them():
+    table = _theme_by_guest({"丁宁": 17}, k={"丁宁": {"A": 8, "B": 0}})
+    fig = charts.draw_prevalence(table, ["丁宁"], ["A", "B"], {"A": "A", "B": "B"}, "en")
+    assert "Ding Ning (n=17)" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    plt.close(fig)
+    fig = charts.draw_prevalence(table.assign(clusters=6), ["丁宁"], ["A", "B"], {"A": "A", "B": "B"}, "en",
+                                 unit="section")
+    assert "Ding Ning (n=17, 6 subsection clusters)" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     plt.close(fig)

@@ -352,6 +352,8 @@ def draw_prevalence(theme_by_guest: pd.DataFrame, guests: list[str], themes: lis
     table = theme_by_guest.drop_duplicates(["guest", "theme"]).set_index(["guest", "theme"])
     n = paragraphs_per_unit(theme_by_guest, guests)
     names = dict(zip(guests, _fitted(guests, lang, labels, 30)[0]))
+    clusters = (theme_by_guest.drop_duplicates("guest").set_index("guest")["clusters"]
+                if "clusters" in theme_by_guest.columns else None)
     pages = chunks(guests, per_page)
     figures = []
     for page, part in enumerate(pages, start=1):
@@ -367,7 +369,11 @@ def draw_prevalence(theme_by_guest: pd.DataFrame, guests: list[str], themes: lis
                 xs.append(row["share"])
                 lows.append(max(row["share"] - row["share_low"], 0))
                 highs.append(max(row["share_high"] - row["share"], 0))
-            label = f"{names[guest]} (n={int(n[guest])})" if pd.notna(n[guest]) else names[guest]
+            label = f"{names[guest]} (n={int(n[guest])}" if pd.notna(n[guest]) else names[guest]
+            if pd.notna(n[guest]):
+                if clusters is not None and pd.notna(clusters.get(guest)):  # newer tables: the questions resampled
+                    label += ", " + text("clusters", lang, unit).format(count=int(clusters[guest]))
+                label += ")"
             ax.errorbar(xs, ys, xerr=[lows, highs], fmt="o", color=colors[guest], ecolor=colors[guest],
                         elinewidth=1.4, capsize=2.5, markersize=5, label=label)
         ax.set_yticks(range(len(themes)), [theme_names[t] for t in themes])
@@ -403,7 +409,8 @@ def draw_balance(balance: pd.DataFrame, guests: list[str], lang: str = "zh", *, 
         note = f"PLG {int(row.paragraphs_a)} · SLG {int(row.paragraphs_b)}" if pd.notna(row.paragraphs_a) else ""
         undefined = getattr(row, "resamples_undefined", 0)  # newer tables: resamples with neither theme
         if note and pd.notna(undefined) and undefined > 0 and getattr(row, "resamples", 0):
-            note += " · " + text("balance_undefined_share", lang).format(share=undefined / row.resamples)
+            share = undefined / row.resamples
+            note += " · " + text("balance_undefined_share", lang).format(share=f"{share:.0%}" if share >= 0.01 else f"{share:.1%}")
         ax.text(1.04, i, note, va="center", ha="left", fontsize=8 if many else 9, color="#444444",
                 transform=ax.get_yaxis_transform())
         if pd.isna(values[i]) and note:

@@ -190,7 +190,8 @@ def fit_labels(labels: list[str], width: int, lines: int = 1) -> tuple[list[str]
     maps each code to the full label: the chart stays readable and still names every unit.
     """
     wrapped = [wrap(label, width, lines) if lines > 1 else label for label in labels]
-    if all("…" not in w and all(display_width(line) <= width for line in w.split("\n")) for w in wrapped):
+    # (a closing bracket may hang one character past the width rather than start a line)
+    if all("…" not in w and all(display_width(line) <= width + 2 for line in w.split("\n")) for w in wrapped):
         return wrapped, {}
     numbers = [_NUMBERED.match(label) for label in labels]
     if all(numbers) and len({m.group(0).strip() for m in numbers}) == len(labels):
