@@ -642,7 +642,7 @@ def draw_validation(validation: pd.DataFrame, theme_names: dict, lang: str = "zh
     setup_style()
     table = validation[validation["theme"] != "ALL"].set_index("theme")
     themes = list(table.index)
-    fig, ax = plt.subplots(figsize=(9, 0.5 * len(themes) + 1.8))
+    fig, ax = plt.subplots(figsize=figure_size(9, 0.5 * len(themes) + 1.8))
     y = np.arange(len(themes))
     for offset, metric, color in ((-0.25, "precision", "#56B4E9"), (0.0, "recall", "#E69F00"), (0.25, "f1", "#000000")):
         ax.barh(y + offset, table[metric].fillna(0), height=0.23, color=color, label=text(metric, lang))
