@@ -29,13 +29,14 @@ guests = []  # empty: all, in chapter order; Chinese or English names
 # %%
 from IPython.display import display
 
-from analysis.charts import draw_summary
-from analysis.figures import text
+from analysis.charts import draw_summary, draw_unit_key
+from analysis.figures import fit_labels, text
 from analysis.study import open_study
 
 study = open_study(root, save_to, lang=lang, guests=guests)
 segments, summary = study.tables["segments"], study.tables["corpus_summary"]
-guests = study.select_guests()
+unit = study.unit_kind  # "guest" (interviews) or "section" (a report's ## sections)
+guests, units = study.select_guests(), study.select_units()
 
 # %% [markdown]
 # ## Units by role and guest
@@ -46,9 +47,19 @@ display(segments.pivot_table(index="guest", columns="role", values="segment_id",
 display(summary[summary["guest"].isin(guests)])
 
 # %%
-fig = draw_summary(summary, guests, lang)
-study.show(fig, "corpus_size_by_guest", title=text("summary_title", lang),
-           caption="Answer paragraphs and content tokens per guest.", source="data/processed/corpus_summary.csv")
+fig = draw_summary(study.keyed(summary), units, lang, unit=unit, labels=study.unit_labels(units, with_org=True))
+study.show(fig, "corpus_size_by_guest", title=text("summary_title", lang, unit),
+           caption=f"Answer paragraphs and content tokens per {unit}.", source="data/processed/corpus_summary.csv")
+
+# %% [markdown]
+# Long section titles are numbered and shortened in the charts; the key gives them in full.
+
+# %%
+_, key = fit_labels(list(study.unit_labels(units).values()), 30)
+if key:
+    study.show(draw_unit_key(key, lang), "unit_key", title=text("unit_key_title", lang),
+               caption="Codes of the shortened unit labels in the charts, with the full titles.",
+               source="data/processed/segments.csv (guest)")
 
 # %% [markdown]
 # ## A few answer units as the analysis reads them

@@ -32,32 +32,33 @@ evidence_rows = 3  # passages shown per guest and theme
 # %%
 from IPython.display import display
 
-from analysis.charts import draw_balance, draw_heatmap, draw_prevalence, draw_prompted, prompted_frame, share_matrix
+from analysis.charts import (draw_balance, draw_prevalence, draw_prompted, draw_share_heatmap, prompted_frame,
+                             share_matrix)
 from analysis.figures import text
 from analysis.kwic import evidence_for
 from analysis.study import open_study
 
 study = open_study(root, save_to, lang=lang, guests=guests, themes=themes, evidence_rows=evidence_rows)
-guests, themes = study.select_guests(), study.select_themes()
-names = study.theme_names()
-table = study.tables["theme_by_guest"]
+unit = study.unit_kind  # "guest" (interviews) or "section" (a report's ## sections)
+guests, units, themes = study.select_guests(), study.select_units(), study.select_themes()
+names, labels = study.theme_names(), study.unit_labels(units)
+table = study.keyed(study.tables["theme_by_guest"])  # one row per unit (document › section with several chapters)
 
 # %% [markdown]
 # ## Share of answer paragraphs per guest and theme
 
 # %%
-matrix = share_matrix(table, guests, themes)
-display(matrix.style.format("{:.0%}"))
-fig = draw_heatmap(matrix, [study.guest_label(g) for g in guests], [names[t] for t in themes],
-                   text("share_title", lang), text("share_axis", lang))
-study.show(fig, "theme_share_heatmap", title=text("share_title", lang),
-           caption="Share of each guest's answer paragraphs with at least one codebook hit of the theme.",
-           source="data/processed/theme_by_guest.csv (share)")
+display(share_matrix(table, units, themes).style.format("{:.0%}"))
+fig = draw_share_heatmap(table, units, themes, names, lang, unit=unit, labels=labels)
+study.show(fig, "theme_share_heatmap", title=text("share_title", lang, unit),
+           caption=f"Share of each {unit}'s answer paragraphs with at least one codebook hit of the theme; "
+                   "cells k/n, n per row.",
+           source="data/processed/theme_by_guest.csv (share, paragraphs, answer_paragraphs)")
 
 # %%
-fig = draw_prevalence(table, guests, themes, names, lang)
-study.show(fig, "theme_prevalence_intervals", title=text("prevalence_title", lang),
-           caption="Points: share of answer paragraphs; bars: 95% bootstrap interval.",
+fig = draw_prevalence(table, units, themes, names, lang, unit=unit, labels=labels)
+study.show(fig, "theme_prevalence_intervals", title=text("prevalence_title", lang, unit),
+           caption="Points: share of answer paragraphs; bars: 95% interval (theme_by_guest.csv).",
            source="data/processed/theme_by_guest.csv (share, share_low, share_high)")
 
 # %% [markdown]
@@ -65,23 +66,25 @@ study.show(fig, "theme_prevalence_intervals", title=text("prevalence_title", lan
 # Balance = (PLG − SLG) / (PLG + SLG) over answer paragraphs; positive leans product-led.
 
 # %%
-balance = study.tables["plg_slg_balance"]
-display(balance[balance["guest"].isin(guests)])
-fig = draw_balance(balance, guests, lang)
+balance = study.keyed(study.tables["plg_slg_balance"])
+display(balance[balance["guest"].isin(units)])
+fig = draw_balance(balance, units, lang, unit=unit, labels=study.unit_labels(units, with_org=True))
 study.show(fig, "plg_slg_balance", title=text("balance_title", lang),
-           caption="(PLG − SLG)/(PLG + SLG) over answer paragraphs, with 95% bootstrap interval; counts at right.",
+           caption="(PLG − SLG)/(PLG + SLG) over answer paragraphs, with 95% interval; counts at right.",
            source="data/processed/plg_slg_balance.csv")
 
 # %% [markdown]
-# ## Prompted or unprompted
-# A theme paragraph counts as *prompted* when the question heading it answers carries the same theme
-# (by the codebook).
+# ## Does the question heading already carry the theme?
+# A theme paragraph is counted as *prompted* when the heading of the question it answers (in a report:
+# its subsection heading) carries the same theme by the codebook — not whether the interviewer asked
+# about it, nor whether the guest raised it.
 
 # %%
-frame = prompted_frame(table, guests, themes)
-fig = draw_prompted(frame, guests, themes, names, lang)
-study.show(fig, "theme_prompted_vs_unprompted", title=text("prompted_title", lang),
-           caption="Theme paragraphs whose question heading carries the theme (hatched) vs not (solid).",
+frame = prompted_frame(table, units, themes)
+fig = draw_prompted(frame, units, themes, names, lang, unit=unit, labels=study.unit_labels(units, with_org=True))
+study.show(fig, "theme_prompted_vs_unprompted", title=text("prompted_title", lang, unit),
+           caption="Theme paragraphs whose question heading (report: subsection heading) carries the theme by the "
+                   "codebook (hatched) vs not (solid).",
            source="data/processed/theme_by_guest.csv (prompted, unprompted)")
 
 # %% [markdown]

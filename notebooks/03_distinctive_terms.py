@@ -31,13 +31,15 @@ evidence_rows = 4  # concordance lines shown per guest
 # %%
 from IPython.display import display
 
-from analysis.charts import draw_term_panels, terms_by_rank, top_terms_frame
+from analysis.charts import draw_keyness, draw_term_panels, terms_by_rank, top_terms_frame
 from analysis.figures import text
 from analysis.kwic import kwic
 from analysis.study import open_study
 
 study = open_study(root, save_to, lang=lang, guests=guests, terms_shown=terms_shown, evidence_rows=evidence_rows)
+unit = study.unit_kind  # "guest" (interviews) or "section" (a report's ## sections)
 guests = study.select_guests()
+labels = study.unit_labels(guests)  # these tables have no document column: a label names every chapter it pools
 
 # %% [markdown]
 # ## TF-IDF
@@ -45,9 +47,10 @@ guests = study.select_guests()
 # %%
 tfidf = top_terms_frame(study.tables["tfidf_terms"], guests, terms_shown, method="paragraph_idf")
 display(terms_by_rank(tfidf, guests))
-fig = draw_term_panels(tfidf, guests, text("tfidf_title", lang), text("tfidf_axis", lang), lang)
-study.show(fig, "distinctive_terms_tfidf", title=text("tfidf_title", lang),
-           caption="Top TF-IDF terms per guest: each guest's answers as one document, IDF over answer paragraphs.",
+fig = draw_term_panels(tfidf, guests, text("tfidf_title", lang, unit), text("tfidf_axis", lang), lang, unit=unit,
+                       labels=labels)
+study.show(fig, "distinctive_terms_tfidf", title=text("tfidf_title", lang, unit),
+           caption=f"Top TF-IDF terms per {unit}: each {unit}'s answers as one document, IDF over answer paragraphs.",
            source="data/processed/tfidf_terms.csv")
 
 # %% [markdown]
@@ -56,9 +59,10 @@ study.show(fig, "distinctive_terms_tfidf", title=text("tfidf_title", lang),
 # %%
 keyness = top_terms_frame(study.tables["keyness"], guests, terms_shown)
 display(terms_by_rank(keyness, guests))
-fig = draw_term_panels(keyness, guests, text("keyness_title", lang), text("keyness_axis", lang), lang)
-study.show(fig, "distinctive_terms_log_odds", title=text("keyness_title", lang),
-           caption="Each guest vs the others; z-score of the prior-smoothed log-odds ratio (Monroe et al. 2008).",
+fig = draw_keyness(keyness, guests, lang, unit=unit, labels=labels)
+study.show(fig, "distinctive_terms_log_odds", title=text("keyness_title", lang, unit),
+           caption=f"Each {unit} vs the others; z-score of the prior-smoothed log-odds ratio (Monroe et al. 2008). "
+                   "Solid: q < 0.05 after Benjamini–Hochberg over the terms tested; faded: not; dashed: z = 1.96.",
            source="data/processed/keyness.csv")
 
 # %% [markdown]
@@ -71,5 +75,6 @@ for guest in guests:
         continue
     term = top["term"].iloc[0]
     lines = kwic(study.tables["segments"], term, guest=guest)
-    print(f"{study.guest_label(guest)}: 「{term}」 z = {top['score'].iloc[0]:.2f}, {len(lines)} matches in the text")
+    q = f", q = {top['q'].iloc[0]:.2f}" if "q" in top else ""
+    print(f"{labels[guest]}: 「{term}」 z = {top['score'].iloc[0]:.2f}{q}, {len(lines)} matches in the text")
     display(lines[["left", "match", "right", "segment_id"]].head(evidence_rows))

@@ -35,7 +35,7 @@ evidence_edges = 3  # edges whose passages are listed
 # %%
 from IPython.display import display
 
-from analysis.charts import draw_heatmap, draw_network, npmi_matrix
+from analysis.charts import draw_network, draw_theme_cooccurrence
 from analysis.cooccurrence import cooccurrence_graph, edges_for_guests, pair_passages, term_frequencies
 from analysis.figures import text
 from analysis.study import open_study
@@ -72,9 +72,8 @@ for edge in drawn.sort_values(["npmi", "count"], ascending=False).head(evidence_
 # %%
 pairs = study.tables["theme_cooccurrence"]
 display(pairs.sort_values("npmi", ascending=False).head(10))
-matrix = npmi_matrix(pairs, themes)
-fig = draw_heatmap(matrix, [names[t] for t in themes], [names[t] for t in themes], text("theme_cooc_title", lang),
-                   "NPMI", fmt=lambda v: f"{v:+.2f}", cmap="RdBu_r", center=0.0)
-study.show(fig, "theme_cooccurrence_heatmap", title=text("theme_cooc_title", lang),
-           caption="NPMI of theme pairs over answer paragraphs; empty: never together.",
+fig = draw_theme_cooccurrence(pairs, themes, names, lang, unit=study.unit_kind)
+study.show(fig, "theme_cooccurrence_heatmap", title=text("theme_cooc_title", lang, study.unit_kind),
+           caption="NPMI and paragraphs with both, per theme pair over answer paragraphs; hatched 0: never together; "
+                   "grey: undefined; diagonal: paragraphs with the theme; †: partly through a shared codebook term.",
            source="data/processed/theme_cooccurrence.csv")

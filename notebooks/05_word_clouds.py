@@ -36,11 +36,12 @@ from analysis.study import open_study
 study = open_study(root, save_to, lang=lang, guests=guests, max_words=max_words)
 guests = study.select_guests()
 colors = guest_colors(guests)
+labels = study.unit_labels(guests, with_org=True)
 
 # %%
 for index, guest in enumerate(guests, start=1):
     frequencies = term_frequencies(study.dfm(), [guest])
-    title = f"{text('wordcloud_title', lang)} · {study.guest_label(guest, with_org=True)}"
+    title = f"{text('wordcloud_title', lang)} · {labels[guest]}"
     fig = draw_wordcloud(frequencies.head(max_words).to_dict(), title, colors[guest], str(font_path()),
                          study.build_parameters["seed"], max_words)
     info = guest_table().get(guest)

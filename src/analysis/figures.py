@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,8 +30,24 @@ from .params import LANGS, problem
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 FONT_NAME = "Noto Sans CJK SC"
 FORMATS = ("png", "svg", "pdf")
-#: Okabe–Ito, for guests beyond the guest table (other chapters' sections)
-FALLBACK_COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+#: Colours for units beyond the guest table (other chapters' guests, report sections), in order
+#: of use. Okabe–Ito first (the guests' four, then orange, sky blue, black; its yellow is left
+#: out: unreadable on white), then a glasbey-like list: each next colour is the sRGB grid point
+#: (18 steps a channel, CIELAB lightness 25–75 so that a bar and a title in it read on white)
+#: farthest in CIELAB from all before it. Any two of the 32 colours left for sections are at
+#: least ΔE*ab 29 apart. Generated once; kept here as data so that a colour never changes.
+UNIT_PALETTE = [
+    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
+    "#0000ff", "#00d200", "#ff00e1", "#4b1e96", "#ff005a", "#695a1e", "#780f1e", "#a5c34b",
+    "#b4b4a5", "#c387ff", "#1e5a5a", "#d20087", "#f09678", "#0f7800", "#5a2d5a", "#ff0000",
+    "#964bff", "#0078ff", "#3cd269", "#875a5a", "#d2b469", "#5ac3c3", "#004b1e", "#b4000f",
+    "#a500a5", "#873c00", "#d24b69", "#b4a5f0", "#78965a",
+]
+FALLBACK_COLORS = UNIT_PALETTE  # the name earlier code used
+#: the two kinds of unit a chart compares (:attr:`analysis.study.Study.unit_kind`)
+UNIT_KINDS = ("guest", "section")
+#: no figure taller or wider than this (inches; 11 in = 3,300 px at 300 dpi)
+MAX_HEIGHT, MAX_WIDTH = 11.0, 14.0
 
 
 def font_path() -> Path:
@@ -81,13 +98,119 @@ def check_lang(lang: str) -> str:
     return lang
 
 
-def text(key: str, lang: str = "zh") -> str:
-    """A chart string in the label language (``figure_text.yaml``)."""
+def check_unit(unit: str) -> str:
+    if unit not in UNIT_KINDS:
+        raise ValueError(f"unknown unit kind {unit!r}; valid: {', '.join(UNIT_KINDS)}")
+    return unit
+
+
+def text(key: str, lang: str = "zh", unit: str = "guest") -> str:
+    """A chart string in the label language (``figure_text.yaml``).
+
+    With ``unit="section"`` (a report: its ``##`` sections are compared) the entry
+    ``<key>_section`` is used when there is one, so no chart of a report says guest or question.
+    """
     check_lang(lang)
-    entry = _figure_text().get(key)
+    entries = _figure_text()
+    if check_unit(unit) == "section" and f"{key}_section" in entries:
+        key = f"{key}_section"
+    entry = entries.get(key)
     if entry is None:
         raise KeyError(f"figure_text.yaml has no entry {key!r}")
     return entry[lang]
+
+
+def display_width(label: str) -> int:
+    """Width of ``label`` in half-width cells: CJK and full-width characters count 2."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in label)
+
+
+def shorten(label: str, width: int) -> str:
+    """``label`` cut to ``width`` half-width cells, with an ellipsis when cut."""
+    if display_width(label) <= width:
+        return label
+    out, used = "", 0
+    for ch in label:
+        w = display_width(ch)
+        if used + w > width - 1:
+            break
+        out, used = out + ch, used + w
+    return out.rstrip() + "…"
+
+
+_CJK_OR_SPACE = r"[\u2e80-\u9fff\uf900-\uffef\u3000-\u303f]|\s+"
+
+
+_NO_LINE_START = set("、，。：；）」』》〉！？,.:;)!?")
+_NO_LINE_END = set("（「『《〈(")
+
+
+def wrap(label: str, width: int, lines: int = 2) -> str:
+    """``label`` wrapped at ``width`` half-width cells (CJK breaks anywhere, Latin at spaces),
+    at most ``lines`` lines, the last one shortened with an ellipsis."""
+    tokens = [m.group() for m in re.finditer(_CJK_OR_SPACE + r"|[^\s\u2e80-\u9fff\uf900-\uffef\u3000-\u303f]+", label)]
+    rows, row, used = [], "", 0
+    for index, token in enumerate(tokens):
+        if len(rows) == lines - 1:  # the last line takes the rest, shortened
+            rows.append(shorten((row + "".join(tokens[index:])).strip(), width))
+            row = None
+            break
+        w = display_width(token)
+        if token.isspace():
+            row, used = (row + " ", used + 1) if row else (row, used)
+            continue
+        if used + w > width and row.strip() and token not in _NO_LINE_START:
+            carried = ""
+            while row and row[-1] in _NO_LINE_END and len(row) > 1:  # an opening bracket goes with what it opens
+                carried, row = row[-1] + carried, row[:-1]
+            rows.append(row.rstrip())
+            row, used = carried, display_width(carried)
+            if len(rows) == lines - 1:
+                rows.append(shorten((carried + "".join(tokens[index:])).strip(), width))
+                row = None
+                break
+        row, used = row + token, used + w
+    if row is not None:
+        rows.append(row.rstrip())
+    return "\n".join(r for r in rows if r)
+
+
+def unit_codes(count: int) -> list[str]:
+    """Short codes for abbreviated unit labels: §1, §2, …"""
+    return [f"§{i}" for i in range(1, count + 1)]
+
+
+def fit_labels(labels: list[str], width: int, lines: int = 1) -> tuple[list[str], dict[str, str]]:
+    """Labels that fit ``lines`` lines of ``width`` half-width cells, and their key.
+
+    When every label fits (wrapped if ``lines`` > 1), they are returned as they are (wrapped)
+    and the key is empty. Otherwise every label is numbered (``§n``) and shortened, and the key
+    maps each code to the full label: the chart stays readable and still names every unit.
+    """
+    wrapped = [wrap(label, width, lines) if lines > 1 else label for label in labels]
+    # (a closing bracket may hang one character past the width rather than start a line)
+    if all("…" not in w and all(display_width(line) <= width + 2 for line in w.split("\n")) for w in wrapped):
+        return wrapped, {}
+    numbers = [_NUMBERED.match(label) for label in labels]
+    if all(numbers) and len({m.group(0).strip() for m in numbers}) == len(labels):
+        # the titles number themselves ("3. …", "二、…", "第3章 …"): their numbers are the codes
+        codes, texts = [m.group(0).strip() for m in numbers], labels
+    else:
+        codes = unit_codes(len(labels))
+        texts = [f"{code} {label}" for code, label in zip(codes, labels)]
+    short = [wrap(label, width, lines) if lines > 1 else shorten(label, width) for label in texts]
+    return short, dict(zip(codes, labels))
+
+
+_NUMBERED = re.compile(r"^\s*(?:第\s*[0-9一二三四五六七八九十百零〇]+\s*[章节部分篇]|"
+                       r"[0-9一二三四五六七八九十百零〇]+(?:\.[0-9]+)*\s*[.、．:：)）]|[（(][0-9一二三四五六七八九十]+[)）])")
+
+
+def figure_size(width: float, height: float) -> tuple[float, float]:
+    """``(width, height)`` in inches, capped at :data:`MAX_WIDTH` × :data:`MAX_HEIGHT`."""
+    return min(width, MAX_WIDTH), min(height, MAX_HEIGHT)
 
 
 @dataclass(frozen=True)
@@ -109,9 +232,11 @@ def guest_table() -> dict[str, GuestInfo]:
 def guest_colors(guests: list[str]) -> dict[str, str]:
     """One colour per guest: from the guest table, else the palette in order of appearance."""
     table = guest_table()
-    spare = [c for c in FALLBACK_COLORS if c not in {g.color for g in table.values()}] + FALLBACK_COLORS
+    spare = [c for c in UNIT_PALETTE if c not in {g.color for g in table.values()}]
     colors, i = {}, 0
     for guest in guests:
+        if guest in colors:
+            continue
         if guest in table:
             colors[guest] = table[guest].color
         else:
@@ -120,7 +245,16 @@ def guest_colors(guests: list[str]) -> dict[str, str]:
     return colors
 
 
-def guest_label(guest: str, lang: str = "zh", with_org: bool = False) -> str:
+def guest_label(guest: str, lang: str = "zh", with_org: bool = False, document: str = "") -> str:
+    """A guest's (or section's) name in the label language; ``document`` names its chapter too
+    (a corpus of several chapters, where two sections may share a title)."""
+    name = _guest_label(guest, lang, with_org)
+    if document:
+        return f"{name}（{document}）" if lang == "zh" else f"{name} ({document})"
+    return name
+
+
+def _guest_label(guest: str, lang: str, with_org: bool) -> str:
     info = guest_table().get(guest)
     if lang == "en":
         name = info.name_en if info else guest

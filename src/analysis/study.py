@@ -30,6 +30,8 @@ from .runfolder import FIGURES, PROCESSED, STAGING_PREFIX, read_json
 
 BUILD_MANIFEST = "build_manifest.json"
 SCRATCH = PROJECT_ROOT / "scratch" / "figures"
+#: joins document and guest in a unit key (:meth:`Study.unit_key`)
+UNIT_SEPARATOR = " › "
 
 
 @dataclass
@@ -63,6 +65,73 @@ class Study:
         """Guests (report mode: sections) in chapter order, overview excluded."""
         segments = self.tables["segments"]
         return list(dict.fromkeys(segments.loc[segments["guest"] != "", "guest"]))
+
+    @property
+    def unit_kind(self) -> str:
+        """``"guest"`` when the units compared are interview guests, ``"section"`` for a report's
+        ``##`` sections (or a corpus mixing both): what every chart calls its units.
+
+        The parser names a report's section after its heading (``guest == interview_title``)
+        and an interview's guest after the guest line, with an organisation when one is given;
+        so a document is an interview when any of its units differs from its heading or has an
+        organisation.
+        """
+        segments = self.tables["segments"]
+        units = segments[segments["guest"] != ""]
+        if units.empty:
+            return "guest"
+        interview = (units["guest"] != units["interview_title"]) | (units["organization"].fillna("") != "")
+        by_document = interview.groupby(units["document"]).any()
+        return "guest" if bool(by_document.all()) else "section"
+
+    @property
+    def documents(self) -> list[str]:
+        """Documents (chapters) with units, in corpus order."""
+        segments = self.tables["segments"]
+        return list(dict.fromkeys(segments.loc[segments["guest"] != "", "document"]))
+
+    @property
+    def several_documents(self) -> bool:
+        return len(self.documents) > 1
+
+    def unit_key(self, document: str, guest: str) -> str:
+        """A unit's key in keyed tables: the guest, or ``document › guest`` when the corpus holds
+        several documents (two chapters may have sections of the same title)."""
+        return f"{document}{UNIT_SEPARATOR}{guest}" if self.several_documents else guest
+
+    def keyed(self, table: pd.DataFrame) -> pd.DataFrame:
+        """``table`` with its ``guest`` column made unit keys (:meth:`unit_key`) when the corpus
+        holds several documents and the table has a ``document`` column; else as it is."""
+        if not self.several_documents or "document" not in table.columns:
+            return table
+        table = table.copy()
+        table["guest"] = [self.unit_key(d, g) for d, g in zip(table["document"], table["guest"])]
+        return table
+
+    def select_units(self, wanted: list[str] | str | None = None) -> list[str]:
+        """The units to show as keys of :meth:`keyed` tables (the guests parameter applies)."""
+        chosen = set(self.select_guests(wanted))
+        segments = self.tables["segments"]
+        pairs = segments.loc[segments["guest"] != "", ["document", "guest"]].drop_duplicates()
+        return [self.unit_key(d, g) for d, g in pairs.itertuples(index=False) if g in chosen]
+
+    def unit_labels(self, units: list[str] | None = None, with_org: bool = False) -> dict[str, str]:
+        """unit key (or guest) → label in the label language; with several documents the label
+        names the unit's chapter (or chapters, for a table that pools same-named units)."""
+        units = self.select_units() if units is None else units
+        segments = self.tables["segments"]
+        labels = {}
+        for unit in units:
+            if UNIT_SEPARATOR in unit and self.several_documents:
+                document, guest = unit.split(UNIT_SEPARATOR, 1)
+            else:
+                guest = unit
+                document = ""
+                if self.several_documents:
+                    joiner = "、" if self.lang == "zh" else ", "
+                    document = joiner.join(dict.fromkeys(segments.loc[segments["guest"] == unit, "document"]))
+            labels[unit] = guest_label(guest, self.lang, with_org, document)
+        return labels
 
     @property
     def themes(self) -> list[str]:
@@ -127,9 +196,18 @@ class Study:
         """Show ``fig`` inline with its caption; save it too when the notebook was asked to.
 
         The caption output carries the figure's manifest record in its metadata, which is how
-        the runner learns which figures a notebook made; ``self.shown`` keeps them too. Returns
-        nothing, so a cell ending in ``study.show(...)`` prints no record.
+        the runner learns which figures a notebook made; ``self.shown`` keeps them too. ``fig``
+        may be a list of figures (the pages of a paged chart): they are shown and saved as
+        ``<stem>_p1``, ``<stem>_p2``, …. Returns nothing, so a cell ending in ``study.show(...)``
+        prints no record.
         """
+        if isinstance(fig, (list, tuple)):
+            if len(fig) == 1:
+                return self.show(fig[0], stem, title=title, caption=caption, source=source)
+            for number, page in enumerate(fig, start=1):
+                self.show(page, f"{stem}_p{number}", title=f"{title} ({number}/{len(fig)})", caption=caption,
+                          source=source)
+            return None
         from IPython.display import Markdown, display
         import matplotlib.pyplot as plt
 
