@@ -43,7 +43,7 @@ codebook_link       ``count_independent < count``: some of the pair's paragraphs
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from itertools import combinations
 
 import networkx as nx
@@ -161,9 +161,11 @@ def _independent_pairs(hits: pd.DataFrame, gap: int) -> Counter:
     and a codebook term listed under two themes hits both at the same span: neither is
     evidence that an interviewee talked about two things."""
     independent: Counter = Counter()
-    for _, paragraph in hits.groupby("segment_id", sort=False):
-        spans = {theme: list(zip(group["char_start"], group["char_end"]))
-                 for theme, group in paragraph.groupby("theme", sort=False)}
+    # one pass over plain tuples: a pandas group per paragraph costs more than the test itself
+    paragraphs: dict = defaultdict(lambda: defaultdict(list))
+    for segment_id, theme, start, end in zip(hits["segment_id"], hits["theme"], hits["char_start"], hits["char_end"]):
+        paragraphs[segment_id][theme].append((int(start), int(end)))
+    for spans in paragraphs.values():
         for a, b in combinations(spans, 2):
             if (any(not _touches(s, spans[b], gap) for s in spans[a])
                     and any(not _touches(s, spans[a], gap) for s in spans[b])):

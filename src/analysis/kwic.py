@@ -34,15 +34,15 @@ def _context(text: str, start: int, end: int, width: int) -> tuple[str, str, str
 
 def kwic_for_hits(segments: pd.DataFrame, hits: pd.DataFrame, width: int = 25, roles=("answer",)) -> pd.DataFrame:
     """Concordance lines for theme hits (e.g. the theme_hits table)."""
-    units = segments[segments["role"].isin(roles)].set_index("segment_id")
-    hits = hits[hits["segment_id"].isin(units.index)]
-    rows = []
-    for hit in hits.itertuples(index=False):
-        unit = units.loc[hit.segment_id]
-        left, match, right = _context(unit["text"], hit.char_start, hit.char_end, width)
-        rows.append((hit.theme, hit.term, hit.segment_id, unit["guest"], unit["question"], left, match, right,
-                     hit.char_start, hit.char_end))
-    return pd.DataFrame(rows, columns=KWIC_COLUMNS)
+    units = segments.loc[segments["role"].isin(roles), ["segment_id", "guest", "question", "text"]]
+    lines = hits[["theme", "term", "segment_id", "char_start", "char_end"]].merge(units, on="segment_id", how="inner",
+                                                                               sort=False)
+    contexts = [_context(text, start, end, width)
+                for text, start, end in zip(lines["text"], lines["char_start"], lines["char_end"])]
+    lines["left"] = [c[0] for c in contexts]
+    lines["match"] = [c[1] for c in contexts]
+    lines["right"] = [c[2] for c in contexts]
+    return lines[KWIC_COLUMNS].reset_index(drop=True)
 
 
 def kwic(segments: pd.DataFrame, term: str, width: int = 25, roles=("answer",), guest: str | None = None) -> pd.DataFrame:
