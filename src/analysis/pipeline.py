@@ -32,7 +32,7 @@ from .stats import DEFAULT_RESAMPLES, DEFAULT_SEED, theme_balance, theme_by_gues
 from .summary import corpus_summary
 from .themes import codebook_table, find_theme_hits, load_codebook, theme_indicator
 from .tokenizer import Tokenizer, tokenize_segments
-from .validation import evaluate_tagger, gold_applies, load_gold
+from .validation import label_files, validation_tables
 
 DEFAULT_GOLD = LABELS_DIR / "theme_gold.csv"
 CACHE_DIR = PROJECT_ROOT / ".cache" / "tables"
@@ -66,7 +66,7 @@ class BuildConfig:
         files.append(Path(self.codebook) if self.codebook else default_codebook_path())
         files.append(default_embedded_questions_path())
         if self.gold and Path(self.gold).exists():
-            files.append(Path(self.gold))
+            files += label_files(self.gold)  # both readers, the adjudication and the split
         files += sorted(Path(__file__).parent.glob("*.py"))
         for file in files:
             digest.update(file.name.encode() + b"\0")
@@ -121,9 +121,8 @@ def build_analysis_tables(segments: pd.DataFrame, tokens: pd.DataFrame, config: 
         "theme_cooccurrence": theme_cooccurrence(indicator),
         "kwic": kwic_for_hits(segments, hits),
     }
-    if config.gold and gold_applies(config.gold, segments):
-        gold = load_gold(config.gold, segments, [t.id for t in themes])
-        tables["tagger_validation"] = evaluate_tagger(indicator, gold)
+    if config.gold:
+        tables.update(validation_tables(segments, hits, [t.id for t in themes], config.gold))
     say("scoring distinctive terms and co-occurrence")
     tables["tfidf_terms"] = tfidf_terms(segments, tokens, top_k=config.top_k)
     tables["keyness"] = keyness(segments, tokens, top_k=config.top_k, min_count=config.min_count)
@@ -143,6 +142,8 @@ OUTPUT_FILES = {
     "theme_cooccurrence": ("theme_cooccurrence.csv",),
     "kwic": ("kwic.csv",),
     "tagger_validation": ("tagger_validation.csv",),
+    "reader_agreement": ("reader_agreement.csv",),
+    "question_tagging": ("question_tagging.csv",),
     "tfidf_terms": ("tfidf_terms.csv",),
     "keyness": ("keyness.csv",),
     "cooccurrence_edges": ("cooccurrence_edges.csv",),
