@@ -1,0 +1,321 @@
+"""Validation statistics against hand-worked examples, scikit-learn and scipy; the label files'
+consistency; the loaders' errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats as sps
+from sklearn.metrics import cohen_kappa_score, f1_score, precision_score, recall_score
+
+from analysis.errors import InputError
+from analysis.paths import LABELS_DIR
+from analysis.validation import (
+    AGREEMENT_COLUMNS,
+    QUESTION_COLUMNS,
+    SPLIT_SEED,
+    VALIDATION_COLUMNS,
+    adjudicate,
+    cohen_kappa,
+    evaluate_tagger,
+    f1_interval,
+    gold_applies,
+    label_files,
+    load_adjudication,
+    load_gold,
+    load_reader,
+    load_split,
+    make_split,
+    prf,
+    question_tagging,
+    reader_agreement,
+    tagger_validation,
+    validation_tables,
+)
+
+THEME_IDS = ["PLG", "SLG", "ARR", "AI_INFRA", "GLOBAL", "WILLINGNESS_TO_PAY", "CAPITAL", "OSS_STRATEGY",
+             "PRODUCT_MARKET_FIT", "TEAM"]
+
+
+# --- Cohen's κ --------------------------------------------------------------------------------
+
+def test_kappa_equals_a_hand_worked_two_by_two_table():
+    # both 1: 3, first only: 1, second only: 2, both 0: 4 (10 units).
+    # observed agreement 7/10; first says 1 for 4/10, second for 5/10;
+    # chance agreement .4·.5 + .6·.5 = .5; κ = (.7 − .5) / (1 − .5) = .4
+    first = [1, 1, 1, 1, 0, 0, 0, 0, 0, 0]
+    second = [1, 1, 1, 0, 1, 1, 0, 0, 0, 0]
+    assert cohen_kappa(first, second) == pytest.approx(0.4)
+
+
+def test_kappa_is_one_for_identical_and_undefined_for_constant_ratings():
+    assert cohen_kappa([1, 0, 1, 0], [1, 0, 1, 0]) == pytest.approx(1.0)
+    assert np.isnan(cohen_kappa([0, 0, 0], [0, 0, 0]))
+    assert cohen_kappa([1, 0, 1, 0], [0, 1, 0, 1]) == pytest.approx(-1.0)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.booleans()), min_size=2, max_size=60))
+def test_kappa_equals_scikit_learn(pairs):
+    a = [int(x) for x, _ in pairs]
+    b = [int(y) for _, y in pairs]
+    chance = np.mean(a) * np.mean(b) + (1 - np.mean(a)) * (1 - np.mean(b))
+    if chance == 1:
+        assert np.isnan(cohen_kappa(a, b))
+    else:
+        assert cohen_kappa(a, b) == pytest.approx(cohen_kappa_score(a, b))
+
+
+# --- precision, recall, F1 --------------------------------------------------------------------
+
+def test_precision_recall_and_f1_equal_a_hand_worked_example():
+    # reference positives: units 0–3 (4); predicted: 0–2 and 4–5 (5); both: 0–2 (3).
+    reference = [1, 1, 1, 1, 0, 0, 0, 0]
+    predicted = [1, 1, 1, 0, 1, 1, 0, 0]
+    got = prf(reference, predicted)
+    assert (got["reference_positive"], got["predicted_positive"], got["true_positive"]) == (4, 5, 3)
+    assert got["precision"] == pytest.approx(3 / 5)  # of what the tagger marked, how much is right
+    assert got["recall"] == pytest.approx(3 / 4)  # of what the reference marks, how much was found
+    assert got["f1"] == pytest.approx(2 * 3 / (4 + 5))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.booleans()), min_size=1, max_size=60))
+def test_precision_recall_and_f1_equal_scikit_learn(pairs):
+    reference = [int(x) for x, _ in pairs]
+    predicted = [int(y) for _, y in pairs]
+    got = prf(reference, predicted)
+    if sum(predicted):
+        assert got["precision"] == pytest.approx(precision_score(reference, predicted))
+    if sum(reference):
+        assert got["recall"] == pytest.approx(recall_score(reference, predicted))
+    if sum(reference) + sum(predicted):
+        assert got["f1"] == pytest.approx(f1_score(reference, predicted))
+
+
+def test_precision_and_recall_intervals_equal_scipy_binomtest():
+    got = prf([1, 1, 1, 1, 0, 0, 0, 0], [1, 1, 1, 0, 1, 1, 0, 0])
+    precision = sps.binomtest(3, 5).proportion_ci(0.95, method="exact")
+    recall = sps.binomtest(3, 4).proportion_ci(0.95, method="exact")
+    assert (got["precision_low"], got["precision_high"]) == pytest.approx((precision.low, precision.high))
+    assert (got["recall_low"], got["recall_high"]) == pytest.approx((recall.low, recall.high))
+    # The issue's example: ARR recall 7 of 8 has a 95% interval [.47, 1.00] (upper .9968).
+    arr = prf([1] * 8 + [0] * 10, [1] * 7 + [0] * 11)
+    assert (arr["recall_low"], arr["recall_high"]) == pytest.approx((0.4735, 0.9968), abs=1e-4)
+
+
+def test_the_f1_interval_agrees_with_an_independent_dirichlet_sampler():
+    # Same posterior, sampled through scipy's Dirichlet over all four cells (TN included).
+    tp, fp, fn, tn = 7, 2, 1, 40
+    cells = sps.dirichlet([tp + 0.5, fp + 0.5, fn + 0.5, tn + 0.5]).rvs(size=40000, random_state=1)
+    f1 = 2 * cells[:, 0] / (2 * cells[:, 0] + cells[:, 1] + cells[:, 2])
+    low, high = f1_interval(tp, fp, fn)
+    assert low == pytest.approx(np.quantile(f1, 0.025), abs=0.01)
+    assert high == pytest.approx(np.quantile(f1, 0.975), abs=0.01)
+
+
+def test_a_perfect_score_on_few_paragraphs_has_a_wide_interval_below_one():
+    low, high = f1_interval(8, 0, 0)
+    assert 0.5 < low < 0.9 and 0.98 < high < 1
+    assert np.isnan(f1_interval(0, 0, 0)[0])
+
+
+def test_f1_intervals_cover_the_true_f1_of_a_simulated_tagger():
+    # 139 paragraphs, true cell probabilities with F1 = 2·.12 / (2·.12 + .03 + .02) = .828.
+    # 300 simulations: a 95% interval should cover ≥ 88% (see tests/test_stats.py for the floor).
+    probabilities = np.array([0.12, 0.03, 0.02, 0.83])
+    true_f1 = 2 * 0.12 / (2 * 0.12 + 0.03 + 0.02)
+    rng = np.random.default_rng(3)
+    covered = 0
+    for sim in range(300):
+        tp, fp, fn, _ = rng.multinomial(139, probabilities)
+        low, high = f1_interval(tp, fp, fn, draws=4000, seed=sim)
+        covered += low <= true_f1 <= high
+    assert covered / 300 >= 0.88
+
+
+def test_evaluate_tagger_scores_each_theme_and_pools_all_cells():
+    reference = pd.DataFrame({"A": [1, 1, 0, 0], "B": [0, 1, 1, 0]}, index=["p1", "p2", "p3", "p4"])
+    # p4 is missing from the tagger's table: it counts as predicting nothing.
+    predicted = pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1]}, index=["p1", "p2", "p3"])
+    table = evaluate_tagger(predicted, reference).set_index("theme")
+    assert table.loc["A", ["reference_positive", "predicted_positive", "true_positive"]].tolist() == [2, 2, 1]
+    assert table.loc["B", ["precision", "recall"]].tolist() == [1.0, 1.0]
+    # ALL: 4 reference positives, 4 predicted, 3 in common → .75 / .75 / .75
+    assert table.loc["ALL", ["precision", "recall", "f1"]].tolist() == pytest.approx([0.75, 0.75, 0.75])
+    assert (table["paragraphs"] == 4).all()
+
+
+def test_reader_agreement_counts_a_hand_worked_example():
+    first = pd.DataFrame({"A": [1, 1, 1, 1, 0, 0, 0, 0, 0, 0]}, index=[f"p{i}" for i in range(10)])
+    second = pd.DataFrame({"A": [1, 1, 1, 0, 1, 1, 0, 0, 0, 0]}, index=[f"p{i}" for i in range(10)])
+    table = reader_agreement(first, second)
+    assert list(table.columns) == AGREEMENT_COLUMNS
+    row = table.set_index("theme").loc["A"]
+    assert (row["first_positive"], row["second_positive"], row["both_positive"], row["disagreements"]) == (4, 5, 3, 3)
+    assert row["observed_agreement"] == pytest.approx(0.7)
+    assert row["kappa"] == pytest.approx(0.4)
+    assert row["readers_f1"] == pytest.approx(6 / 9)
+
+
+def test_tagger_validation_reports_each_reference_and_split_apart():
+    ids = [f"p{i}" for i in range(6)]
+    first = pd.DataFrame({"A": [1, 1, 0, 0, 1, 0]}, index=ids)
+    second = pd.DataFrame({"A": [1, 0, 0, 0, 1, 1]}, index=ids)
+    predicted = pd.DataFrame({"A": [1, 1, 0, 1, 0, 0]}, index=ids)
+    split = pd.Series(["tuning", "tuning", "tuning", "held_out", "held_out", "held_out"], index=ids)
+    table = tagger_validation(predicted, {"first_reader": first, "second_reader": second}, split)
+    assert list(table.columns) == VALIDATION_COLUMNS
+    row = table.set_index(["reference", "split", "theme"])
+    # held out = p3, p4, p5: first reader positive p4; tagger positive p3 → TP 0, n 3
+    held = row.loc[("first_reader", "held_out", "A")]
+    assert (held["paragraphs"], held["reference_positive"], held["predicted_positive"], held["true_positive"]) == (3, 1, 1, 0)
+    tuning = row.loc[("first_reader", "tuning", "A")]
+    assert (tuning["paragraphs"], tuning["true_positive"], tuning["precision"]) == (3, 2, 1.0)
+    assert row.loc[("first_reader", "all", "A"), "labels_seen_in_tuning"] == "yes"
+    assert row.loc[("second_reader", "all", "A"), "labels_seen_in_tuning"] == "no"
+    # κ between the readers on the held-out part: first [0,1,0], second [0,1,1]: po 2/3,
+    # chance 1/3·2/3 + 2/3·1/3 = 4/9, κ = (2/3 − 4/9)/(5/9) = .4
+    assert held["readers_kappa"] == pytest.approx(0.4)
+
+
+def test_question_tagging_scores_headings_against_a_reader():
+    reference = pd.DataFrame({"CAPITAL": [1, 1, 1, 0], "TEAM": [0, 0, 0, 0]}, index=["q1", "q2", "q3", "q4"])
+    predicted = pd.DataFrame({"CAPITAL": [1, 0, 0, 0], "TEAM": [0, 1, 0, 0]}, index=["q1", "q2", "q3", "q4"])
+    table = question_tagging(predicted, reference).set_index("theme")
+    assert list(table.reset_index().columns) == QUESTION_COLUMNS
+    assert table.loc["CAPITAL", ["questions", "recall", "precision"]].tolist() == [4, pytest.approx(1 / 3), 1.0]
+    assert table.loc["TEAM", "precision"] == 0.0 and np.isnan(table.loc["TEAM", "recall"])
+
+
+# --- adjudication -----------------------------------------------------------------------------
+
+def _decisions(rows):
+    return pd.DataFrame(rows, columns=["segment_id", "theme", "first_reader", "second_reader", "adjudicated", "note"])
+
+
+def test_adjudication_keeps_agreements_and_applies_each_decision():
+    first = pd.DataFrame({"A": [1, 0, 1], "B": [0, 0, 1]}, index=["p1", "p2", "p3"])
+    second = pd.DataFrame({"A": [1, 1, 1], "B": [0, 0, 0]}, index=["p1", "p2", "p3"])
+    decisions = _decisions([("p2", "A", 0, 1, 1, "why"), ("p3", "B", 1, 0, 0, "why")])
+    reference = adjudicate(first, second, decisions)
+    assert reference["A"].tolist() == [1, 1, 1] and reference["B"].tolist() == [0, 0, 0]
+
+
+def test_adjudication_refuses_an_undecided_disagreement_or_a_stale_decision():
+    first = pd.DataFrame({"A": [1, 0]}, index=["p1", "p2"])
+    second = pd.DataFrame({"A": [1, 1]}, index=["p1", "p2"])
+    with pytest.raises(InputError, match="no decision"):
+        adjudicate(first, second, _decisions([]))
+    with pytest.raises(InputError, match="changed since adjudication"):
+        adjudicate(first, second, _decisions([("p2", "A", 1, 0, 1, "why")]))
+
+
+# --- loaders ----------------------------------------------------------------------------------
+
+TOY_SEGMENTS = pd.DataFrame({
+    "segment_id": ["s1", "s2", "s3"], "role": ["question", "answer", "answer"],
+    "text": ["问什么", "开源很重要", "销售也重要"], "question_id": ["Q1", "Q1", "Q1"],
+})
+
+
+def _write(tmp_path, text, name="labels.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_load_gold_reads_labels_indexed_by_segment(tmp_path):
+    path = _write(tmp_path, "segment_id,text_start,A,B,note\ns2,开源,1,0,\ns3,销售,0,1,x\n")
+    labels = load_gold(path, TOY_SEGMENTS, ["A", "B"])
+    assert labels.to_dict() == {"A": {"s2": 1, "s3": 0}, "B": {"s2": 0, "s3": 1}}
+    assert labels.dtypes.eq("int64").all()
+
+
+@pytest.mark.parametrize("body, message", [
+    ("segment_id,text_start,A\ns2,开源,1\n", "missing column"),
+    ("segment_id,text_start,A,B\ns9,开源,1,0\n", "not in the corpus"),
+    ("segment_id,text_start,A,B\ns2,销售,1,0\n", "no longer starts with"),
+    ("segment_id,text_start,A,B\ns2,开源,2,0\n", "labels must be 0 or 1"),
+], ids=["missing-column", "unknown-id", "text-moved", "not-binary"])
+def test_load_gold_names_what_is_wrong(tmp_path, body, message):
+    with pytest.raises(InputError, match=message):
+        load_gold(_write(tmp_path, body), TOY_SEGMENTS, ["A", "B"])
+    with pytest.raises(InputError, match="not found"):
+        load_gold(tmp_path / "none.csv", TOY_SEGMENTS, ["A", "B"])
+
+
+def test_gold_applies_only_to_the_corpus_it_names(tmp_path):
+    path = _write(tmp_path, "segment_id,text_start,A\ns2,开源,1\n")
+    assert gold_applies(path, TOY_SEGMENTS)
+    assert not gold_applies(path, TOY_SEGMENTS.assign(segment_id=["x1", "x2", "x3"]))
+    assert not gold_applies(tmp_path / "none.csv", TOY_SEGMENTS)
+
+
+def test_load_reader_checks_each_units_role(tmp_path):
+    good = _write(tmp_path, "segment_id,role,A,note\ns1,question,1,\ns2,answer,0,\n")
+    assert load_reader(good, TOY_SEGMENTS, ["A"])["A"].tolist() == [1, 0]
+    bad = _write(tmp_path, "segment_id,role,A,note\ns1,answer,1,\n", "bad.csv")
+    with pytest.raises(InputError, match="is a question, not a answer"):
+        load_reader(bad, TOY_SEGMENTS, ["A"])
+
+
+def test_load_split_and_adjudication_refuse_malformed_files(tmp_path):
+    with pytest.raises(InputError, match="tuning or held_out"):
+        load_split(_write(tmp_path, "segment_id,split\ns2,test\n"), TOY_SEGMENTS)
+    with pytest.raises(InputError, match="needs a note"):
+        load_adjudication(_write(tmp_path, "segment_id,theme,first_reader,second_reader,adjudicated,note\n"
+                                           "s2,A,1,0,1,\n", "adj.csv"), ["A"])
+
+
+def test_the_split_keeps_a_questions_units_together_and_is_reproducible():
+    segments = pd.DataFrame({
+        "segment_id": [f"s{i}" for i in range(12)], "role": ["question", "answer", "answer"] * 4,
+        "question_id": [f"Q{i // 3}" for i in range(12)],
+    })
+    split = make_split(segments, seed=1, held_out_fraction=0.5)
+    by_question = split.assign(q=segments["question_id"].to_numpy()).groupby("q")["split"].nunique()
+    assert (by_question == 1).all()
+    assert (split["split"] == "held_out").sum() == 6  # 2 of 4 questions, 3 units each
+    pd.testing.assert_frame_equal(split, make_split(segments, seed=1, held_out_fraction=0.5))
+
+
+# --- the project's label files ----------------------------------------------------------------
+
+def test_the_frozen_split_is_the_documented_seed_of_the_real_chapter(segments):
+    frozen = pd.read_csv(LABELS_DIR / "split.csv", dtype=str)
+    assert frozen.equals(make_split(segments, seed=SPLIT_SEED).astype(str))
+    answers = frozen.merge(segments[["segment_id", "role"]])
+    assert (answers["role"] == "answer").sum() == 139 and (answers["role"] == "question").sum() == 37
+
+
+def test_the_label_files_cover_the_same_units_and_every_disagreement_is_adjudicated(segments):
+    first = load_gold(LABELS_DIR / "theme_gold.csv", segments, THEME_IDS)
+    second = load_reader(LABELS_DIR / "theme_second_reader.csv", segments, THEME_IDS)
+    assert set(second.index[second["role"] == "answer"]) == set(first.index)
+    assert (second["role"] == "question").sum() == 37
+    decisions = load_adjudication(LABELS_DIR / "adjudication.csv", THEME_IDS)
+    answers = second.loc[first.index, THEME_IDS]
+    assert len(decisions) == int((first != answers).to_numpy().sum())
+    adjudicate(first, answers, decisions)  # raises if any disagreement is undecided or stale
+    assert [p.name for p in label_files(LABELS_DIR / "theme_gold.csv")] == [
+        "theme_gold.csv", "theme_second_reader.csv", "adjudication.csv", "split.csv"]
+
+
+def test_the_real_validation_tables_have_their_documented_shape(segments):
+    from analysis.themes import find_theme_hits, load_codebook
+
+    themes = load_codebook()
+    tables = validation_tables(segments, find_theme_hits(segments, themes), [t.id for t in themes],
+                               LABELS_DIR / "theme_gold.csv")
+    validation = tables["tagger_validation"]
+    assert len(validation) == 3 * 3 * 11
+    n = validation[validation["theme"] == "ALL"].set_index(["reference", "split"])["paragraphs"]
+    assert (n.xs("all", level="split") == 139).all()
+    assert (n.xs("tuning", level="split") + n.xs("held_out", level="split") == 139).all()
+    assert len(tables["question_tagging"]) == 11
+    assert (tables["question_tagging"]["questions"] == 37).all()
+    assert tables["reader_agreement"].set_index("theme").loc["ALL", "paragraphs"] == 139
