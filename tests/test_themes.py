@@ -112,3 +112,30 @@ def test_questions_are_tagged_separately_from_answers(segments):
     roles = hits.merge(segments[["segment_id", "role"]], on="segment_id")["role"]
     assert set(roles) == {"question", "answer"}
     assert isinstance(hits, pd.DataFrame)
+
+
+# --- lexicon choices the theme and term counts depend on (issue 11) -----------------------------
+
+@pytest.mark.parametrize("sentence, word", [
+    ("没有多少企业愿意付费", "没有"),
+    ("开源产品在商业化过程中可能无法形成闭环", "无法"),
+    ("开源并不是没有商业价值", "没有"),
+    ("对于美国团队，可能有五年时间左右的时间窗口", "五年"),
+    ("认为AI领域的开源与十年前大数据的开源非常相似", "十年"),
+    ("就像过去几年中，我们看到了很多团队", "几年"),
+    ("客户会在第二年、第三年看是否继续购买更多", "第二年"),
+])
+def test_negation_and_horizons_are_content_words(tokenizer, sentence, word):
+    # Dropping 没有/无法 turns "没有企业愿意付费" into "企业愿意付费" in every count; the
+    # horizons are what a chapter about patient capital is about. See stopwords.txt.
+    analysed = dict(tokenizer.analyse(sentence))
+    assert word in analysed and tokenizer.is_stopword(word) is False
+
+
+def test_licence_sales_and_open_source_licences_are_different_tokens(tokenizer):
+    # "license 订阅" is a billing model (刘超, against ARR); 许可证的变化 is an open-source licence
+    # change (徐至行). Merging them tied the billing model to OSS strategy.
+    sales = tokenizer.cut("ARR 与 license 订阅的不同之处在于")
+    change = tokenizer.cut("它也经历了许可证的变化")
+    assert "license" in sales and "许可证" not in sales
+    assert "许可证" in change and "license" not in change
