@@ -8,7 +8,16 @@ import pandas as pd
 import pytest
 
 from analysis.errors import CodebookError, ParameterError
-from analysis.themes import Theme, find_hits_in_text, find_theme_hits, load_codebook, select_themes
+from analysis.themes import (
+    Theme,
+    codebook_table,
+    find_hits_in_text,
+    find_theme_hits,
+    load_codebook,
+    select_themes,
+    tag_segments,
+    theme_indicator,
+)
 
 REQUIRED = {"PLG", "SLG", "ARR", "AI_INFRA", "GLOBAL"}
 
@@ -139,3 +148,103 @@ def test_licence_sales_and_open_source_licences_are_different_tokens(tokenizer):
     change = tokenizer.cut("它也经历了许可证的变化")
     assert "license" in sales and "许可证" not in sales
     assert "许可证" in change and "license" not in change
+
+
+# --- the codebook's other errors, and the tables built from hits ---------------------------------
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("themes:\n  - id: PLG\n    label_zh: 甲\n    label_en: x\n    definition: y\n    terms: [a]\n"
+         "  - id: PLG\n    label_zh: 乙\n    label_en: z\n    definition: w\n    terms: [b]\n", "theme 'PLG', field 'id': defined twice"),
+        ("themes:\n  - id: PLG\n    label_zh: 甲\n    label_en: x\n    definition: y\n    terms: [a]\n    colour: red\n",
+         "theme 'PLG', field 'colour': unknown field"),
+        ("themes:\n  - just a string\n", "theme #1: expected a mapping"),
+        ("other: 1\n", "expected a top-level 'themes:' list"),
+        ("themes: []\n", "expected a top-level 'themes:' list"),
+        ("themes:\n  - id: PLG\n    label_zh: 甲\n    label_en: x\n    definition: y\n    patterns: ['a*']\n",
+         "theme 'PLG', field 'patterns': regex 'a\\*' matches empty text"),
+        ("themes:\n  - id: PLG\n    label_zh: 甲\n    label_en: x\n    definition: y\n    terms: [a]\n    exclude: ['re:(']\n",
+         "theme 'PLG', field 'exclude': invalid regex"),
+        ("themes:\n  - id: PLG\n    label_zh: 甲\n    label_en: x\n    definition: y\n    terms: a\n",
+         "theme 'PLG', field 'terms': expected a list of strings"),
+        ("themes:\n  - id: PLG\n    label_zh: '  '\n    label_en: x\n    definition: y\n    terms: [a]\n",
+         "theme 'PLG', field 'label_zh': missing or empty"),
+    ],
+    ids=["duplicate", "unknown-field", "not-a-mapping", "no-themes-key", "empty-list", "empty-match",
+         "bad-exclude", "terms-not-list", "blank-label"],
+)
+def test_more_malformed_codebooks_name_the_theme_and_field(tmp_path, body, message):
+    with pytest.raises(CodebookError) as raised:
+        load_codebook(_write_codebook(tmp_path, body))
+    assert message.replace("\\", "") in str(raised.value)
+
+
+def test_a_missing_codebook_is_named(tmp_path):
+    with pytest.raises(CodebookError, match="codebook not found"):
+        load_codebook(tmp_path / "none.yaml")
+
+
+def test_codebook_fields_are_read_and_cleaned(tmp_path):
+    path = _write_codebook(tmp_path, """
+        themes:
+          - id: TOY_1
+            label_zh: " 玩具 "
+            label_en: Toy
+            definition: "a   toy\\n theme"
+            terms: [" 社区 ", "", 3]
+            patterns: ['免费.{0,2}用户']
+            exclude: [社区团购]
+    """)
+    (theme,) = load_codebook(path)
+    assert (theme.id, theme.label_zh, theme.label("en"), theme.label("zh")) == ("TOY_1", "玩具", "Toy", "玩具")
+    assert theme.definition == "a toy theme"
+    assert theme.terms == ("社区", "3") and theme.patterns == ("免费.{0,2}用户",) and theme.exclude == ("社区团购",)
+
+
+def test_the_codebook_table_counts_each_themes_indicators():
+    themes = [toy_theme(["a", "b"], ["c+"], ["d"]), Theme("T2", "乙", "B", "def", ("x",), (), ())]
+    table = codebook_table(themes)
+    assert table.to_dict("records") == [
+        {"theme": "TOY", "label_zh": "玩具", "label_en": "Toy", "definition": "a toy theme",
+         "terms": 2, "patterns": 1, "exclusions": 1},
+        {"theme": "T2", "label_zh": "乙", "label_en": "B", "definition": "def",
+         "terms": 1, "patterns": 0, "exclusions": 0},
+    ]
+
+
+def test_select_themes_keeps_the_requested_order_and_all_when_none():
+    themes = load_codebook()
+    assert select_themes(themes, None) == themes and select_themes(themes, []) == themes
+    assert [t.id for t in select_themes(themes, ["SLG", "PLG"])] == ["SLG", "PLG"]
+
+
+def test_tagging_counts_hits_and_lists_terms_once_in_order():
+    hits = pd.DataFrame([("s1", "PLG", "社区", "社区", 0, 2), ("s1", "PLG", "开源", "开源", 3, 5),
+                         ("s1", "PLG", "社区", "社区", 6, 8), ("s2", "SLG", "销售", "销售", 0, 2)],
+                        columns=["segment_id", "theme", "term", "match", "char_start", "char_end"])
+    tags = tag_segments(hits).set_index(["segment_id", "theme"])
+    assert tags.loc[("s1", "PLG")].tolist() == [3, "社区; 开源"]
+    assert tags.loc[("s2", "SLG")].tolist() == [1, "销售"]
+    assert tag_segments(hits.iloc[0:0]).empty
+
+
+def test_the_indicator_marks_units_of_one_role_in_segment_order():
+    segments = pd.DataFrame({"segment_id": ["q", "a1", "a2", "a3"], "role": ["question", "answer", "answer", "answer"]})
+    hits = pd.DataFrame({"segment_id": ["q", "a2", "a2", "a3"], "theme": ["PLG", "PLG", "PLG", "SLG"]})
+    themes = [toy_theme(), Theme("PLG", "", "", "", ("x",), (), ()), Theme("SLG", "", "", "", ("x",), (), ())]
+    matrix = theme_indicator(segments, hits, themes)
+    assert list(matrix.index) == ["a1", "a2", "a3"] and list(matrix.columns) == ["TOY", "PLG", "SLG"]
+    assert matrix.to_numpy().tolist() == [[0, 0, 0], [0, 1, 0], [0, 0, 1]]
+    assert theme_indicator(segments, hits, themes, role="question").loc["q", "PLG"] == 1
+
+
+def test_find_theme_hits_on_toy_units_lists_every_hit_with_its_span():
+    segments = pd.DataFrame({"segment_id": ["q", "a", "i"], "role": ["question", "answer", "intro"],
+                             "text": ["社区？", "开源社区和社区团购", "社区"]})
+    theme = toy_theme(["社区"], exclude=["社区团购"])
+    hits = find_theme_hits(segments, [theme])
+    assert hits[["segment_id", "match", "char_start", "char_end"]].values.tolist() == [
+        ["q", "社区", 0, 2], ["a", "社区", 2, 4]]
+    assert list(hits.columns) == ["segment_id", "theme", "term", "match", "char_start", "char_end"]
+    assert find_theme_hits(segments, [theme], roles=("intro",))["segment_id"].tolist() == ["i"]

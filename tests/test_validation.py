@@ -20,6 +20,7 @@ from analysis.validation import (
     VALIDATION_COLUMNS,
     adjudicate,
     cohen_kappa,
+    disagreements,
     evaluate_tagger,
     f1_interval,
     gold_applies,
@@ -319,3 +320,15 @@ def test_the_real_validation_tables_have_their_documented_shape(segments):
     assert len(tables["question_tagging"]) == 11
     assert (tables["question_tagging"]["questions"] == 37).all()
     assert tables["reader_agreement"].set_index("theme").loc["ALL", "paragraphs"] == 139
+
+
+def test_disagreements_list_each_false_positive_and_negative_with_its_terms(tmp_path):
+    segments = TOY_SEGMENTS.assign(guest=["", "甲", "甲"])
+    hits = pd.DataFrame({"segment_id": ["s2", "s2", "s3"], "theme": ["A", "A", "B"], "term": ["开源", "开源", "销售"]})
+    path = _write(tmp_path, "segment_id,text_start,A,B\ns2,开源,0,0\ns3,销售,1,1\n")
+    table = disagreements({"segments": segments, "theme_hits": hits}, path, ["A", "B"])
+    assert table[["segment_id", "theme", "kind", "terms", "guest"]].values.tolist() == [
+        ["s2", "A", "false positive", "开源", "甲"],
+        ["s3", "A", "false negative", "", "甲"],
+    ]
+    assert table["text"].tolist() == ["开源很重要", "销售也重要"]
