@@ -17,6 +17,7 @@ from scipy import stats as sps
 from analysis.stats import (
     BALANCE_COLUMNS,
     THEME_BY_GUEST_COLUMNS,
+    answer_units,
     bootstrap_weights,
     clopper_pearson,
     cluster_labels,
@@ -71,7 +72,7 @@ HITS = pd.DataFrame(
 )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def toy_table():
     return theme_by_guest(SEGMENTS, TOKENS, HITS, THEMES, resamples=500, seed=3).set_index(["guest", "theme"])
 
@@ -118,9 +119,61 @@ def test_a_heading_of_another_guests_question_does_not_prompt():
 
 
 def test_a_paragraph_without_a_question_is_its_own_cluster():
-    units = pd.DataFrame({"segment_id": ["s1", "s2", "s3"], "question_id": ["Q1", "", None]})
-    assert cluster_labels(units).nunique() == 3
-    assert cluster_labels(units).iloc[0] == "Q1"
+    units = pd.DataFrame({"segment_id": ["s1", "s2", "s3", "s4", "s5"], "question_id": ["Q1", "", None, None, "Q1"]})
+    assert cluster_labels(units).tolist() == ["Q1", "s2", "s3", "s4", "Q1"]
+
+
+def test_the_toy_rows_hold_every_documented_column_by_hand(toy_table):
+    row = toy_table.reset_index().iloc[0].to_dict()
+    expected = {"document": D, "guest": "甲", "theme": "PLG", "answer_paragraphs": 5, "clusters": 3,
+                "paragraphs": 3, "hits": 4, "tokens": 15, "prompted": 2, "unprompted": 1}
+    assert {k: row[k] for k in expected} == expected
+    assert list(toy_table.index.get_level_values("guest").unique()) == ["甲", "乙"]  # chapter order
+
+
+def test_the_toy_intervals_are_those_of_the_question_totals(toy_table):
+    # 甲's clusters in chapter order: Q1 = a1 + a2, Q2 = a3 + a4, a5 alone.
+    #   paragraphs per cluster 2, 2, 1; tokens 5, 5, 5; PLG paragraphs 2, 1, 0; PLG hits 3, 1, 0;
+    #   ARR paragraphs 0, 0, 1; ARR hits 0, 0, 3.
+    weights = bootstrap_weights(3, 500, 3)  # the table was built with resamples=500, seed=3
+    for theme_id, paragraphs, hits in [("PLG", [2, 1, 0], [3, 1, 0]), ("ARR", [0, 0, 1], [0, 0, 3])]:
+        row = toy_table.loc[("甲", theme_id)]
+        low, high, deff = cluster_proportion(paragraphs, [2, 2, 1], weights)
+        assert (row["share_low"], row["share_high"], row["design_effect"]) == pytest.approx((low, high, deff))
+        rate_low, rate_high = cluster_rate(hits, [5, 5, 5], weights)
+        assert (row["hits_per_1k_low"], row["hits_per_1k_high"]) == pytest.approx((1000 * rate_low, 1000 * rate_high))
+
+
+def test_the_same_seed_gives_the_same_table_and_another_seed_another():
+    first = theme_by_guest(SEGMENTS, TOKENS, HITS, THEMES, resamples=200, seed=1)
+    pd.testing.assert_frame_equal(first, theme_by_guest(SEGMENTS, TOKENS, HITS, THEMES, resamples=200, seed=1))
+    # Ten questions of four paragraphs, PLG filling the first: a design effect well above 1, so
+    # the bootstrap (and its seed) matters.
+    segments = pd.DataFrame([(f"p{i}", "甲", "answer", f"Q{i // 4}", D) for i in range(40)], columns=SEGMENTS.columns)
+    hits = pd.DataFrame({"segment_id": ["p0", "p1", "p2", "p3", "p4", "p5", "p9", "p13"], "theme": "PLG"})
+    tokens = pd.DataFrame({"segment_id": [f"p{i}" for i in range(40)], "token": "词"})
+    one, two = (theme_by_guest(segments, tokens, hits, THEMES[:1], resamples=200, seed=seed).iloc[0] for seed in (1, 2))
+    assert one["design_effect"] > 1 and one["share_low"] != two["share_low"]
+    balance = theme_balance(SEGMENTS, HITS, resamples=200, seed=1)
+    pd.testing.assert_frame_equal(balance, theme_balance(SEGMENTS, HITS, resamples=200, seed=1))
+
+
+def test_answer_units_count_words_not_punctuation_and_zero_for_an_empty_answer():
+    segments = pd.concat([SEGMENTS, pd.DataFrame([("a6", "甲", "answer", "Q2", D)], columns=SEGMENTS.columns)])
+    units = answer_units(segments, TOKENS)
+    assert list(units.columns) == ["segment_id", "document", "guest", "question_id", "tokens"]
+    assert units.set_index("segment_id")["tokens"].to_dict() == {"a1": 3, "a2": 2, "a3": 4, "a4": 1, "a5": 5,
+                                                                 "b1": 2, "a6": 0}
+    assert list(units.index) == list(range(7)) and units["tokens"].dtype == "int64"
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_a_guest_without_words_has_no_rate_rather_than_a_division_by_zero():
+    segments = pd.DataFrame([("a", "丙", "answer", "Q", D)], columns=SEGMENTS.columns)
+    hits = pd.DataFrame({"segment_id": ["a"], "theme": ["PLG"]})
+    row = theme_by_guest(segments, TOKENS.iloc[0:0], hits, THEMES[:1], resamples=20, seed=1).iloc[0]
+    assert row["tokens"] == 0 and row["paragraphs"] == 1
+    assert np.isnan(row["hits_per_1k"]) and np.isnan(row["hits_per_1k_low"]) and np.isnan(row["hits_per_1k_high"])
 
 
 def test_balance_sign_and_value_equal_the_hand_worked_toy():
@@ -132,8 +185,25 @@ def test_balance_sign_and_value_equal_the_hand_worked_toy():
     assert 甲["balance"] == pytest.approx(0.2)
     assert -1 <= 甲["balance_low"] < 甲["balance"] < 甲["balance_high"] <= 1
     # 乙 has neither theme: undefined, and every resample is undefined.
+    assert list(table.index) == ["甲", "乙"]  # chapter order
+    assert (甲["document"], 甲["theme_a"], 甲["theme_b"], 甲["resamples"], 甲["seed"], 甲["resamples_undefined"]) == (
+        D, "PLG", "SLG", 400, 5, 0)
+    # The interval is 2q − 1 for q = PLG / (PLG + SLG) over the question totals:
+    # Q1 (a1 PLG, a2 PLG+SLG): 2 of 3; Q2 (a3 PLG): 1 of 1; a5 (SLG): 0 of 1.
+    low, high, _ = cluster_proportion([2, 1, 0], [3, 1, 1], bootstrap_weights(3, 400, 5))
+    assert (甲["balance_low"], 甲["balance_high"]) == pytest.approx((2 * low - 1, 2 * high - 1))
+    # 乙 has neither theme: undefined, and every resample is undefined.
     乙 = table.loc["乙"]
-    assert np.isnan(乙["balance"]) and 乙["resamples_undefined"] == 400
+    assert np.isnan(乙["balance"]) and np.isnan(乙["balance_low"]) and 乙["resamples_undefined"] == 400
+
+
+def test_an_even_balance_is_zero_and_a_resample_with_only_one_theme_is_defined():
+    segments = pd.DataFrame({"segment_id": ["a", "b"], "guest": "甲", "role": "answer",
+                             "question_id": ["Q1", "Q2"], "document": D})
+    hits = pd.DataFrame({"segment_id": ["a", "b"], "theme": ["PLG", "SLG"]})
+    row = theme_balance(segments, hits, resamples=300, seed=2).iloc[0]
+    assert row["balance"] == 0.0 and row["resamples_undefined"] == 0
+    assert row["balance_low"] < 0 < row["balance_high"]
 
 
 def test_a_guest_with_only_the_second_theme_leans_fully_negative():

@@ -248,3 +248,47 @@ def test_find_theme_hits_on_toy_units_lists_every_hit_with_its_span():
         ["q", "社区", 0, 2], ["a", "社区", 2, 4]]
     assert list(hits.columns) == ["segment_id", "theme", "term", "match", "char_start", "char_end"]
     assert find_theme_hits(segments, [theme], roles=("intro",))["segment_id"].tolist() == ["i"]
+
+
+def test_invalid_yaml_is_reported_with_its_line_or_without_one(tmp_path):
+    with pytest.raises(CodebookError) as raised:
+        load_codebook(_write_codebook(tmp_path, "themes:\n  - id: PLG\n    label_zh: [\n"))
+    assert str(raised.value) == f"{tmp_path / 'codebook.yaml'}: not valid YAML at line 4"
+    path = tmp_path / "nul.yaml"
+    path.write_bytes(b"themes: x\n\x00\n")  # a reader error has no line mark
+    with pytest.raises(CodebookError) as raised:
+        load_codebook(path)
+    assert str(raised.value) == f"{path}: not valid YAML"
+
+
+def test_a_codebook_saved_with_a_byte_order_mark_loads():
+    body = "themes:\n  - id: PLG\n    label_zh: 甲\n    label_en: x\n    definition: y\n    terms: [a]\n"
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "codebook.yaml"
+        path.write_bytes("\ufeff".encode("utf-8") + body.encode("utf-8"))
+        assert [t.id for t in load_codebook(path)] == ["PLG"]
+
+
+def test_a_theme_with_patterns_only_needs_no_terms(tmp_path):
+    (theme,) = load_codebook(_write_codebook(tmp_path, (
+        "themes:\n  - id: PLG\n    label_zh: 甲\n    label_en: x\n    definition: y\n    patterns: ['免费.{0,4}用户']\n")))
+    assert theme.terms == () and theme.patterns == ("免费.{0,4}用户",)
+
+
+@pytest.mark.parametrize("field", ["patterns", "exclude"])
+def test_a_field_that_is_not_a_list_is_named_with_its_file_and_theme(tmp_path, field):
+    path = _write_codebook(tmp_path, (
+        f"themes:\n  - id: PLG\n    label_zh: 甲\n    label_en: x\n    definition: y\n    terms: [a]\n    {field}: b\n"))
+    with pytest.raises(CodebookError) as raised:
+        load_codebook(path)
+    assert str(raised.value) == f"{path}: theme 'PLG', field '{field}': expected a list of strings"
+
+
+def test_patterns_and_exclusions_ignore_case_like_terms():
+    theme = toy_theme(["oss"], patterns=["open\\s*source"], exclude=["re:open source license", "OSS Insight"])
+    assert [term for term, _, _ in find_hits_in_text("Open Source 和 OSS", theme)] == ["open\\s*source", "oss"]
+    assert find_hits_in_text("OPEN SOURCE LICENSE", theme) == []
+    assert find_hits_in_text("oss insight 的数据", theme) == []

@@ -332,3 +332,134 @@ def test_disagreements_list_each_false_positive_and_negative_with_its_terms(tmp_
         ["s3", "A", "false negative", "", "甲"],
     ]
     assert table["text"].tolist() == ["开源很重要", "销售也重要"]
+
+
+# --- every loader error, word for word (the CLI prints exactly this line) -----------------------
+
+GOLD_HEAD = "segment_id,text_start,A,B\n"
+READER_HEAD = "segment_id,role,A,B,note\n"
+ADJ_HEAD = "segment_id,theme,first_reader,second_reader,adjudicated,note\n"
+
+
+@pytest.mark.parametrize("loader, body, message", [
+    ("gold", "segment_id,text_start,note\ns2,开源,\n", "missing column(s) A, B"),
+    ("gold", GOLD_HEAD + "s2,开源,1,0\ns9,开源,1,0\n", "segment s9 is not in the corpus"),
+    ("gold", GOLD_HEAD + "s2,销售,1,0\n", "segment s2 no longer starts with '销售': relabel it"),
+    ("gold", GOLD_HEAD + "s2,开源,1,0\ns3,销售,0,x\n", "column B: labels must be 0 or 1"),
+    ("reader", "segment_id,A,B\ns2,1,0\n", "missing column(s) role"),
+    ("reader", READER_HEAD + "s2,answer,1,0,\ns8,answer,0,0,\n", "segment s8 is not in the corpus"),
+    ("reader", READER_HEAD + "s2,answer,1,0,\ns1,answer,0,0,\n", "segment s1 is a question, not a answer"),
+    ("reader", READER_HEAD + "s2,answer,1,2,\n", "column B: labels must be 0 or 1"),
+    ("split", "segment_id,part\ns2,tuning\n", "expected the columns segment_id, split"),
+    ("split", "segment_id,split\ns2,tuning\ns3,test\n", "split must be tuning or held_out"),
+    ("split", "segment_id,split\ns2,tuning\ns7,held_out\ns8,held_out\n", "segment s7 is not in the corpus"),
+    ("adjudication", "segment_id,theme,first,second,adjudicated,note\n",
+     "expected the columns segment_id, theme, first_reader, second_reader, adjudicated, note"),
+    ("adjudication", ADJ_HEAD + "s2,A,1,0,1,ok\ns3,C,1,0,1,ok\ns3,D,1,0,1,ok\n", "unknown theme C"),
+    ("adjudication", ADJ_HEAD + "s2,A,1,0,1,ok\ns3,B,1,0,1,  \n", "every adjudicated cell needs a note saying why"),
+    ("adjudication", ADJ_HEAD + "s2,A,1,0,yes,ok\n", "column adjudicated: labels must be 0 or 1"),
+], ids=lambda x: x if isinstance(x, str) and len(x) < 14 else None)
+def test_each_malformed_label_file_gets_its_exact_message(tmp_path, loader, body, message):
+    path = _write(tmp_path, body)
+    load = {"gold": lambda: load_gold(path, TOY_SEGMENTS, ["A", "B"]),
+            "reader": lambda: load_reader(path, TOY_SEGMENTS, ["A", "B"]),
+            "split": lambda: load_split(path, TOY_SEGMENTS),
+            "adjudication": lambda: load_adjudication(path, ["A", "B"])}[loader]
+    with pytest.raises(InputError) as raised:
+        load()
+    assert str(raised.value) == f"{path}: {message}" and raised.value.path == path
+
+
+@pytest.mark.parametrize("load", [
+    lambda p: load_gold(p, TOY_SEGMENTS, ["A"]), lambda p: load_reader(p, TOY_SEGMENTS, ["A"]),
+])
+def test_a_missing_label_file_is_named(tmp_path, load):
+    path = tmp_path / "none.csv"
+    with pytest.raises(InputError) as raised:
+        load(path)
+    assert str(raised.value) == f"{path}: label file not found"
+
+
+def test_ids_and_labels_are_read_as_text(tmp_path):
+    # An id that looks like a number or like "NA" must stay what it is.
+    segments = pd.DataFrame({"segment_id": ["007", "NA"], "role": ["answer", "answer"], "text": ["开源", "销售"],
+                             "question_id": ["", ""]})
+    gold = load_gold(_write(tmp_path, "segment_id,text_start,A\n007,开,1\nNA,销,0\n"), segments, ["A"])
+    assert gold["A"].to_dict() == {"007": 1, "NA": 0}
+    reader = load_reader(_write(tmp_path, "segment_id,role,A,note\n007,answer,1,NA\nNA,answer,0,\n", "r.csv"),
+                         segments, ["A"])
+    assert list(reader.columns) == ["role", "A"] and reader.loc["NA", "role"] == "answer"
+    split = load_split(_write(tmp_path, "segment_id,split\n007,tuning\nNA,held_out\n", "s.csv"), segments)
+    assert split.to_dict() == {"007": "tuning", "NA": "held_out"}
+    decisions = load_adjudication(_write(tmp_path, ADJ_HEAD + "007,A,1,0,1,NA\n", "a.csv"), ["A"])
+    assert decisions[["segment_id", "note"]].values.tolist() == [["007", "NA"]]
+    assert decisions[["first_reader", "second_reader", "adjudicated"]].values.tolist() == [[1, 0, 1]]
+    assert gold_applies(tmp_path / "labels.csv", segments)
+
+
+def test_a_decision_about_a_cell_nobody_labelled_is_refused():
+    first = pd.DataFrame({"A": [1]}, index=["p1"])
+    with pytest.raises(InputError, match="p9 A is not a labelled cell"):
+        adjudicate(first, first, _decisions([("p9", "A", 1, 0, 1, "why")]))
+    with pytest.raises(InputError, match="p1 Z is not a labelled cell"):
+        adjudicate(first, first, _decisions([("p1", "Z", 1, 0, 1, "why")]))
+
+
+def test_the_split_puts_each_paragraph_without_a_question_on_its_own():
+    segments = pd.DataFrame({"segment_id": [f"s{i}" for i in range(8)], "role": ["answer"] * 8,
+                             "question_id": [""] * 8})
+    split = make_split(segments, seed=3, held_out_fraction=0.5)
+    assert (split["split"] == "held_out").sum() == 4  # 4 of 8 one-paragraph clusters
+    assert list(split["segment_id"]) == [f"s{i}" for i in range(8)]
+    intro = segments.assign(role=["intro"] * 8)
+    assert make_split(intro).empty  # only questions and answers are split
+
+
+# --- the whole validation on a toy label folder -----------------------------------------------
+
+def _toy_label_folder(tmp_path, adjudication=True, split=True):
+    folder = tmp_path / "labels"
+    folder.mkdir()
+    (folder / "theme_gold.csv").write_text("segment_id,text_start,A,B\ns2,开源,1,0\ns3,销售,0,1\n", encoding="utf-8")
+    (folder / "theme_second_reader.csv").write_text(
+        "segment_id,role,A,B,note\ns1,question,1,0,\ns2,answer,1,1,\ns3,answer,0,1,\n", encoding="utf-8")
+    if adjudication:
+        (folder / "adjudication.csv").write_text(ADJ_HEAD + "s2,B,0,1,1,the paragraph sells\n", encoding="utf-8")
+    if split:
+        (folder / "split.csv").write_text("segment_id,split\ns1,tuning\ns2,tuning\ns3,held_out\n", encoding="utf-8")
+    return folder / "theme_gold.csv"
+
+
+TOY_HITS = pd.DataFrame({"segment_id": ["s1", "s2", "s2", "s3"], "theme": ["B", "A", "A", "A"]})
+
+
+def test_validation_tables_on_a_toy_folder(tmp_path):
+    gold = _toy_label_folder(tmp_path)
+    tables = validation_tables(TOY_SEGMENTS, TOY_HITS, ["A", "B"], gold)
+    assert set(tables) == {"tagger_validation", "reader_agreement", "question_tagging"}
+    v = tables["tagger_validation"].set_index(["reference", "split", "theme"])
+    assert sorted(set(v.index.get_level_values("reference"))) == ["adjudicated", "first_reader", "second_reader"]
+    # tagger: s2 → A, s3 → A (answers); s1 → B (question).
+    # first reader: s2 A, s3 B. A: TP 1 of predicted 2, reference 1.
+    assert v.loc[("first_reader", "all", "A"), ["predicted_positive", "true_positive", "reference_positive"]].tolist() == [2, 1, 1]
+    # adjudicated B = second reader's on s2 (1) → B reference positives 2, tagger predicted 0.
+    assert v.loc[("adjudicated", "all", "B"), ["reference_positive", "predicted_positive"]].tolist() == [2, 0]
+    assert v.loc[("first_reader", "held_out", "A"), "paragraphs"] == 1 and v.loc[("first_reader", "tuning", "A"), "paragraphs"] == 1
+    q = tables["question_tagging"].set_index("theme")
+    # s1: reader says A, tagger says B.
+    assert q.loc["A", ["questions", "reference_positive", "predicted_positive"]].tolist() == [1, 1, 0]
+    assert q.loc["B", ["reference_positive", "predicted_positive", "true_positive"]].tolist() == [0, 1, 0]
+    agreement = tables["reader_agreement"].set_index("theme")
+    assert agreement.loc["B", "disagreements"] == 1 and agreement.loc["A", "kappa"] == pytest.approx(1.0)
+
+
+def test_validation_tables_without_the_optional_files(tmp_path):
+    gold = _toy_label_folder(tmp_path, adjudication=False, split=False)
+    tables = validation_tables(TOY_SEGMENTS, TOY_HITS, ["A", "B"], gold)
+    v = tables["tagger_validation"]
+    assert set(v["reference"]) == {"first_reader", "second_reader"} and set(v["split"]) == {"all"}
+    (gold.parent / "theme_second_reader.csv").unlink()
+    only = validation_tables(TOY_SEGMENTS, TOY_HITS, ["A", "B"], gold)
+    assert set(only) == {"tagger_validation"} and only["tagger_validation"]["readers_kappa"].isna().all()
+    assert validation_tables(TOY_SEGMENTS.assign(segment_id=["x", "y", "z"]), TOY_HITS, ["A", "B"], gold) == {}
+    assert label_files(gold) == [gold]

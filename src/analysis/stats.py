@@ -125,9 +125,13 @@ def bootstrap_weights(n: int, resamples: int, seed: int) -> np.ndarray:
 
 
 def cluster_labels(units: pd.DataFrame) -> pd.Series:
-    """The question a paragraph answers, or the paragraph itself when it answers none."""
-    question = units["question_id"].fillna("").astype(str)
-    return question.where(question != "", "segment:" + units["segment_id"].astype(str))
+    """The question a paragraph answers, or the paragraph's own id when it answers none.
+
+    (Question ids and segment ids are distinct schemes — ``…-Q01`` vs ``…-0005`` — so the two
+    kinds of label cannot collide.)
+    """
+    question = units["question_id"].fillna("")
+    return question.where(question != "", units["segment_id"])
 
 
 def _t_shrink(clusters: int, level: float) -> float:
@@ -229,7 +233,7 @@ def cluster_rate(counts: np.ndarray, exposures: np.ndarray, weights: np.ndarray,
 def answer_units(segments: pd.DataFrame, tokens: pd.DataFrame) -> pd.DataFrame:
     """Answer paragraphs with their guest, question and token count (punctuation excluded)."""
     answers = segments[segments["role"] == "answer"]
-    words = tokens[tokens["segment_id"].isin(answers["segment_id"]) & ~tokens["token"].map(is_punctuation)]
+    words = tokens[tokens["segment_id"].isin(answers["segment_id"]) & ~tokens["token"].map(is_punctuation).astype(bool)]
     counts = words.groupby("segment_id").size()
     units = answers[["segment_id", "document", "guest", "question_id"]].copy()
     units["tokens"] = units["segment_id"].map(counts).fillna(0).astype("int64")
@@ -256,17 +260,18 @@ def theme_by_guest(segments: pd.DataFrame, tokens: pd.DataFrame, hits: pd.DataFr
         codes, cluster_names = pd.factorize(group["cluster"])
         clusters = len(cluster_names)
         weights = bootstrap_weights(clusters, resamples, seed)
-        size_by_cluster = np.bincount(codes, minlength=clusters)
-        tokens_by_cluster = np.bincount(codes, weights=group["tokens"].to_numpy(), minlength=clusters)
+        # factorize numbers the clusters 0…G−1, so every bincount below has length G.
+        size_by_cluster = np.bincount(codes)
+        tokens_by_cluster = np.bincount(codes, weights=group["tokens"].to_numpy())
         total_tokens = int(group["tokens"].sum())
         for theme in themes:
-            counts = np.array([hit_counts.get((sid, theme.id), 0) for sid in group["segment_id"]], dtype=np.int64)
+            counts = np.array([hit_counts.get((sid, theme.id), 0) for sid in group["segment_id"]])
             present = counts > 0
             k = int(present.sum())
             share_low, share_high, deff = cluster_proportion(
-                np.bincount(codes, weights=present, minlength=clusters), size_by_cluster, weights)
+                np.bincount(codes, weights=present), size_by_cluster, weights)
             rate_low, rate_high = cluster_rate(
-                np.bincount(codes, weights=counts, minlength=clusters), tokens_by_cluster, weights)
+                np.bincount(codes, weights=counts), tokens_by_cluster, weights)
             prompted = int(sum(
                 1 for qid, here in zip(group["question_id"], present) if here and (qid, theme.id) in asked
             ))
@@ -291,13 +296,13 @@ def theme_balance(segments: pd.DataFrame, hits: pd.DataFrame, theme_a: str = "PL
     rows = []
     for (document, guest), group in answers.groupby(["document", "guest"], sort=False):
         themes = group["segment_id"].map(tagged)
-        has_a = np.array([isinstance(t, set) and theme_a in t for t in themes], dtype=float)
-        has_b = np.array([isinstance(t, set) and theme_b in t for t in themes], dtype=float)
+        has_a = np.array([isinstance(t, set) and theme_a in t for t in themes])
+        has_b = np.array([isinstance(t, set) and theme_b in t for t in themes])
         codes, names = pd.factorize(group["cluster"])
         clusters = len(names)
         weights = bootstrap_weights(clusters, resamples, seed)
-        a_draws = weights @ np.bincount(codes, weights=has_a, minlength=clusters)
-        b_draws = weights @ np.bincount(codes, weights=has_b, minlength=clusters)
+        a_draws = weights @ np.bincount(codes, weights=has_a)
+        b_draws = weights @ np.bincount(codes, weights=has_b)
         defined = (a_draws + b_draws) > 0
         a, b = int(has_a.sum()), int(has_b.sum())
         if a + b:

@@ -72,7 +72,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .stats import clopper_pearson
+from .stats import clopper_pearson, cluster_labels
 
 FIRST_READER = "theme_gold.csv"
 SECOND_READER = "theme_second_reader.csv"
@@ -109,12 +109,16 @@ def gold_applies(path: Path | str, segments: pd.DataFrame) -> bool:
     path = Path(path)
     if not path.exists():
         return False
-    ids = pd.read_csv(path, usecols=["segment_id"], dtype=str)["segment_id"]
-    return bool(ids.isin(segments["segment_id"]).any())
+    return bool(_read_table(path)["segment_id"].isin(segments["segment_id"]).any())
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    """A label file as text: ids such as ``007`` or ``NA`` must stay what they are."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
 def _check_labels(path: Path, labels: pd.DataFrame) -> pd.DataFrame:
-    bad = ~labels.isin([0, 1, "0", "1"])
+    bad = ~labels.isin(["0", "1"])
     if bad.any().any():
         theme = labels.columns[bad.any()].tolist()[0]
         raise InputError(path, f"column {theme}: labels must be 0 or 1")
@@ -126,16 +130,16 @@ def load_gold(path: Path | str, segments: pd.DataFrame, theme_ids: list[str]) ->
     path = Path(path)
     if not path.exists():
         raise InputError(path, "label file not found")
-    gold = pd.read_csv(path, dtype={"segment_id": str, "text_start": str}, keep_default_na=False)
+    gold = _read_table(path)
     missing = [c for c in ["segment_id", "text_start", *theme_ids] if c not in gold.columns]
     if missing:
         raise InputError(path, f"missing column(s) {', '.join(missing)}")
     texts = segments.set_index("segment_id")["text"]
-    for row in gold.itertuples(index=False):
-        if row.segment_id not in texts.index:
-            raise InputError(path, f"segment {row.segment_id} is not in the corpus")
-        if not texts[row.segment_id].startswith(row.text_start):
-            raise InputError(path, f"segment {row.segment_id} no longer starts with {row.text_start!r}: relabel it")
+    for segment_id, text_start in zip(gold["segment_id"], gold["text_start"]):
+        if segment_id not in texts.index:
+            raise InputError(path, f"segment {segment_id} is not in the corpus")
+        if not texts[segment_id].startswith(text_start):
+            raise InputError(path, f"segment {segment_id} no longer starts with {text_start!r}: relabel it")
     return _check_labels(path, gold.set_index("segment_id")[theme_ids])
 
 
@@ -148,16 +152,16 @@ def load_reader(path: Path | str, segments: pd.DataFrame, theme_ids: list[str]) 
     path = Path(path)
     if not path.exists():
         raise InputError(path, "label file not found")
-    table = pd.read_csv(path, dtype={"segment_id": str, "role": str}, keep_default_na=False)
+    table = _read_table(path)
     missing = [c for c in ["segment_id", "role", *theme_ids] if c not in table.columns]
     if missing:
         raise InputError(path, f"missing column(s) {', '.join(missing)}")
     roles = segments.set_index("segment_id")["role"]
-    for row in table.itertuples(index=False):
-        if row.segment_id not in roles.index:
-            raise InputError(path, f"segment {row.segment_id} is not in the corpus")
-        if roles[row.segment_id] != row.role:
-            raise InputError(path, f"segment {row.segment_id} is a {roles[row.segment_id]}, not a {row.role}")
+    for segment_id, role in zip(table["segment_id"], table["role"]):
+        if segment_id not in roles.index:
+            raise InputError(path, f"segment {segment_id} is not in the corpus")
+        if roles[segment_id] != role:
+            raise InputError(path, f"segment {segment_id} is a {roles[segment_id]}, not a {role}")
     labels = _check_labels(path, table.set_index("segment_id")[theme_ids])
     labels.insert(0, "role", table.set_index("segment_id")["role"])
     return labels
@@ -170,7 +174,7 @@ def make_split(segments: pd.DataFrame, seed: int = SPLIT_SEED, held_out_fraction
     one side, so future tuning on ``tuning`` cannot learn an answer's vocabulary from its siblings.
     """
     units = segments[segments["role"].isin(["question", "answer"])]
-    cluster = units["question_id"].where(units["question_id"] != "", "segment:" + units["segment_id"])
+    cluster = cluster_labels(units)
     clusters = sorted(cluster.unique())
     held = set(np.random.default_rng(seed).permutation(clusters)[: round(held_out_fraction * len(clusters))])
     return pd.DataFrame({"segment_id": units["segment_id"].to_numpy(),
@@ -180,7 +184,7 @@ def make_split(segments: pd.DataFrame, seed: int = SPLIT_SEED, held_out_fraction
 def load_split(path: Path | str, segments: pd.DataFrame) -> pd.Series:
     """The frozen split: segment_id → ``tuning`` or ``held_out``."""
     path = Path(path)
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    table = _read_table(path)
     if list(table.columns) != ["segment_id", "split"]:
         raise InputError(path, "expected the columns segment_id, split")
     if not table["split"].isin(["tuning", "held_out"]).all():
@@ -193,7 +197,7 @@ def load_split(path: Path | str, segments: pd.DataFrame) -> pd.Series:
 
 def load_adjudication(path: Path | str, theme_ids: list[str]) -> pd.DataFrame:
     path = Path(path)
-    table = pd.read_csv(path, dtype={"segment_id": str, "theme": str}, keep_default_na=False)
+    table = _read_table(path)
     expected = ["segment_id", "theme", "first_reader", "second_reader", "adjudicated", "note"]
     if list(table.columns) != expected:
         raise InputError(path, f"expected the columns {', '.join(expected)}")
@@ -201,7 +205,8 @@ def load_adjudication(path: Path | str, theme_ids: list[str]) -> pd.DataFrame:
         raise InputError(path, f"unknown theme {table.loc[~table['theme'].isin(theme_ids), 'theme'].iloc[0]}")
     if (table["note"].str.strip() == "").any():
         raise InputError(path, "every adjudicated cell needs a note saying why")
-    return table
+    labels = ["first_reader", "second_reader", "adjudicated"]
+    return table.assign(**_check_labels(path, table[labels]))
 
 
 def adjudicate(first: pd.DataFrame, second: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
@@ -213,17 +218,18 @@ def adjudicate(first: pd.DataFrame, second: pd.DataFrame, decisions: pd.DataFram
     """
     second = second.loc[first.index, list(first.columns)]
     reference = first.copy()
-    decided = {(row.segment_id, row.theme): row for row in decisions.itertuples(index=False)}
-    for segment_id, theme in zip(*np.nonzero((first != second).to_numpy())):
-        key = (first.index[segment_id], first.columns[theme])
+    columns = ["segment_id", "theme", "first_reader", "second_reader", "adjudicated"]
+    decided = {(sid, theme): (int(a), int(b), int(c)) for sid, theme, a, b, c in decisions[columns].to_numpy()}
+    for row, column in zip(*np.nonzero((first != second).to_numpy())):
+        key = (first.index[row], first.columns[column])
         if key not in decided:
             raise InputError(ADJUDICATION, f"readers disagree on {key[0]} {key[1]} and no decision is recorded")
-    for key, row in decided.items():
+    for key, (first_label, second_label, label) in decided.items():
         if key[0] not in first.index or key[1] not in first.columns:
             raise InputError(ADJUDICATION, f"{key[0]} {key[1]} is not a labelled cell")
-        if (int(row.first_reader), int(row.second_reader)) != (first.at[key], second.at[key]):
+        if (first_label, second_label) != (first.at[key], second.at[key]):
             raise InputError(ADJUDICATION, f"{key[0]} {key[1]}: the readers' labels changed since adjudication")
-        reference.at[key] = int(row.adjudicated)
+        reference.at[key] = label
     return reference
 
 
