@@ -375,3 +375,88 @@ def test_rate_intervals_cover_the_true_rate_of_clustered_interviews():
         low, high = cluster_rate(counts, tokens, bootstrap_weights(len(SIZES), 300, sim))
         covered += low <= lam <= high
     assert covered / SIMS >= FLOOR, covered / SIMS
+
+
+# --- rates and the balance by hand, and edge cases ----------------------------------------------
+
+def test_the_rate_interval_by_hand_for_known_resamples():
+    # Two questions: 6 hits in 100 tokens, 0 hits in 100 tokens. Three resamples, given as weights:
+    # (Q1, Q1) → 12/200 = .06, (Q2, Q2) → 0, (Q1, Q2) → 6/200 = .03. Their variance (ddof 1) is
+    # .0009, corrected by G/(G−1) = 2 → .0018. Poisson variance of the rate .03 over 200 tokens:
+    # .03/200 = .00015 → design effect 12; effective exposure 200/12 · (z / t_{.975,1})², floored at
+    # 1/rate (one effective hit) = 33.3 tokens, since (1.96/12.706)² · 16.7 = 0.40 is less.
+    weights = np.array([[2, 0], [0, 2], [1, 1]])
+    low, high = cluster_rate([6, 0], [100, 100], weights)
+    exposure = 1 / 0.03
+    assert low == pytest.approx(sps.chi2.ppf(0.025, 2) / 2 / exposure)
+    assert high == pytest.approx(sps.chi2.ppf(0.975, 4) / 2 / exposure)
+
+
+def test_the_rate_interval_with_many_questions_and_no_floor():
+    # Ten questions of 100 tokens, 2 hits in each of the first five and 1 in the others: rate
+    # .015. Resamples as given: the first five twice → .02, the others twice → .01, each once → .015.
+    weights = np.array([[2] * 5 + [0] * 5, [0] * 5 + [2] * 5, [1] * 10])
+    low, high = cluster_rate([2] * 5 + [1] * 5, [100] * 10, weights)
+    variance = np.var([0.02, 0.01, 0.015], ddof=1) * 10 / 9  # 2.78e-5; Poisson 1.5e-5: deff 1.85
+    exposure = 1000 / (variance / (0.015 / 1000)) * (sps.norm.ppf(0.975) / sps.t.ppf(0.975, 9)) ** 2
+    assert exposure > 1 / 0.015  # the floor does not bind here
+    assert low == pytest.approx(sps.gamma.ppf(0.025, 0.015 * exposure) / exposure)
+    assert high == pytest.approx(sps.gamma.ppf(0.975, 0.015 * exposure + 1) / exposure)
+
+
+def test_one_hit_keeps_a_positive_lower_bound_however_clustered():
+    low, high = cluster_rate([1, 0], [10, 1000], np.array([[2, 0], [0, 2], [1, 1]]))
+    # the floor holds one effective hit in all 1010 tokens: Garwood's interval for 1 event
+    assert low == pytest.approx(sps.chi2.ppf(0.025, 2) / 2 / 1010)
+    assert high == pytest.approx(sps.chi2.ppf(0.975, 4) / 2 / 1010)
+
+
+def test_no_hit_in_five_questions_gives_the_t_widened_exact_upper_bound():
+    low, high = cluster_rate([0] * 5, [200] * 5, bootstrap_weights(5, 50, 1))
+    exposure = 1000 * (sps.norm.ppf(0.975) / sps.t.ppf(0.975, 4)) ** 2
+    assert low == 0.0 and high == pytest.approx(-np.log(0.025) / exposure)
+
+
+def test_the_confidence_level_is_passed_through():
+    weights = np.array([[2, 0], [0, 2], [1, 1]])
+    low50, high50 = cluster_rate([6, 0], [100, 100], weights, level=0.5)
+    exposure = 1 / 0.03
+    assert low50 == pytest.approx(sps.gamma.ppf(0.25, 1) / exposure)
+    assert high50 == pytest.approx(sps.gamma.ppf(0.75, 2) / exposure)
+    # Shares: resampled 1, 0, .5 — a huge design effect, so the floor holds: one positive and one
+    # negative paragraph (n_eff = 2, k_eff = 1).
+    p_low, p_high, _ = cluster_proportion([3, 0], [3, 3], weights, level=0.5)
+    expected = sps.binomtest(1, 2).proportion_ci(0.5, method="exact")
+    assert (p_low, p_high) == pytest.approx((expected.low, expected.high))
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_a_resample_of_wordless_questions_is_left_out_quietly():
+    low, high = cluster_rate([1, 0], [10, 0], np.array([[0, 2], [2, 0], [1, 1]]))
+    assert 0 < low < high
+
+
+def test_the_balance_interval_follows_the_question_totals_when_they_vary():
+    # Ten questions of four paragraphs; PLG twice in Q0, once in Q1 and Q3, SLG once in Q2, Q4,
+    # Q5, Q6: a design effect above 1, so the resamples matter.
+    segments = pd.DataFrame([(f"p{i}", "甲", "answer", f"Q{i // 4}", D) for i in range(40)], columns=SEGMENTS.columns)
+    hits = pd.DataFrame({"segment_id": ["p0", "p1", "p4", "p12", "p8", "p16", "p20", "p24"],
+                         "theme": ["PLG"] * 4 + ["SLG"] * 4})
+    row = theme_balance(segments, hits, resamples=500, seed=9).iloc[0]
+    a = np.array([2, 1, 0, 1, 0, 0, 0, 0, 0, 0])
+    b = np.array([0, 0, 1, 0, 1, 1, 1, 0, 0, 0])
+    weights = bootstrap_weights(10, 500, 9)
+    defined = weights @ (a + b) > 0
+    draws = (weights @ a)[defined] / (weights @ (a + b))[defined]
+    low, high, deff = share_interval(4, 8, draws, 10)
+    assert deff > 1 and row["resamples_undefined"] == int((~defined).sum())
+    assert (row["balance_low"], row["balance_high"]) == pytest.approx((2 * low - 1, 2 * high - 1))
+    assert row["balance"] == 0.0
+    other = theme_balance(segments, hits, resamples=500, seed=10).iloc[0]
+    assert other["balance_low"] != row["balance_low"]  # the seed is used
+
+
+def test_no_answers_give_empty_tables_with_the_documented_columns():
+    questions = SEGMENTS[SEGMENTS["role"] == "question"]
+    assert list(theme_by_guest(questions, TOKENS, HITS, THEMES, resamples=10).columns) == THEME_BY_GUEST_COLUMNS
+    assert list(theme_balance(questions, HITS, resamples=10).columns) == BALANCE_COLUMNS

@@ -463,3 +463,56 @@ def test_validation_tables_without_the_optional_files(tmp_path):
     assert set(only) == {"tagger_validation"} and only["tagger_validation"]["readers_kappa"].isna().all()
     assert validation_tables(TOY_SEGMENTS.assign(segment_id=["x", "y", "z"]), TOY_HITS, ["A", "B"], gold) == {}
     assert label_files(gold) == [gold]
+
+
+def test_messages_name_the_disputed_cell_exactly():
+    first = pd.DataFrame({"A": [1, 0]}, index=["p1", "p2"])
+    second = pd.DataFrame({"A": [1, 1]}, index=["p1", "p2"])
+    with pytest.raises(InputError) as raised:
+        adjudicate(first, second, _decisions([]))
+    assert raised.value.problem == "readers disagree on p2 A and no decision is recorded"
+    with pytest.raises(InputError) as raised:
+        adjudicate(first, second, _decisions([("p2", "A", 1, 0, 1, "why")]))
+    assert raised.value.problem == "p2 A: the readers' labels changed since adjudication"
+
+
+def test_readers_f1_is_undefined_when_neither_reader_gives_the_theme():
+    none = pd.DataFrame({"A": [0, 0, 0]}, index=["p1", "p2", "p3"])
+    row = reader_agreement(none, none).set_index("theme").loc["A"]
+    assert np.isnan(row["readers_f1"]) and np.isnan(row["kappa"]) and row["observed_agreement"] == 1.0
+    one = pd.DataFrame({"A": [1, 0, 0]}, index=["p1", "p2", "p3"])
+    assert reader_agreement(one, none).set_index("theme").loc["A", "readers_f1"] == 0.0
+
+
+def test_the_validation_table_is_indexed_from_zero_with_one_row_per_reference_split_and_theme():
+    ids = ["p1", "p2", "p3", "p4"]
+    reference = pd.DataFrame({"A": [1, 0, 1, 0]}, index=ids)
+    split = pd.Series(["tuning", "held_out", "tuning", "held_out"], index=ids)
+    table = tagger_validation(reference, {"first_reader": reference, "second_reader": reference}, split)
+    assert list(table.index) == list(range(12))
+    assert table[["reference", "split", "theme"]].values.tolist()[:3] == [
+        ["first_reader", "all", "A"], ["first_reader", "all", "ALL"], ["first_reader", "tuning", "A"]]
+    with pytest.raises(KeyError):
+        tagger_validation(reference, {"someone_else": reference})
+
+
+def test_disagreements_join_the_terms_that_fired_and_keep_their_columns_when_empty(tmp_path):
+    segments = TOY_SEGMENTS.assign(guest=["", "甲", "甲"])
+    hits = pd.DataFrame({"segment_id": ["s2", "s2", "s2"], "theme": ["A", "A", "A"], "term": ["开源", "社区", "开源"]})
+    path = _write(tmp_path, "segment_id,text_start,A\ns2,开源,0\n")
+    table = disagreements({"segments": segments, "theme_hits": hits}, path, ["A"])
+    assert table["terms"].tolist() == ["开源; 社区"]
+    agree = _write(tmp_path, "segment_id,text_start,A\ns2,开源,1\n", "agree.csv")
+    empty = disagreements({"segments": segments, "theme_hits": hits}, agree, ["A"])
+    assert empty.empty and list(empty.columns) == ["segment_id", "theme", "kind", "terms", "guest", "text"]
+
+
+def test_the_tagger_indicator_counts_a_paragraph_once_however_many_hits():
+    # Two hits of A in s2 must count as one predicted paragraph, not two.
+    hits = pd.DataFrame({"segment_id": ["s2", "s2"], "theme": ["A", "A"]})
+    reference = pd.DataFrame({"A": [1, 0]}, index=["s2", "s3"])
+    from analysis.validation import _indicator
+
+    predicted = _indicator(TOY_SEGMENTS, hits, role="answer")
+    assert predicted.to_dict() == {"A": {"s2": 1}}
+    assert evaluate_tagger(predicted, reference).set_index("theme").loc["A", "predicted_positive"] == 1

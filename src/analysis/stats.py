@@ -224,7 +224,8 @@ def cluster_proportion(positives: np.ndarray, sizes: np.ndarray, weights: np.nda
 def cluster_rate(counts: np.ndarray, exposures: np.ndarray, weights: np.ndarray,
                  level: float = LEVEL) -> tuple[float, float]:
     """(low, high) of ``sum(counts) / sum(exposures)`` over clusters (per unit of exposure)."""
-    counts, exposures = np.asarray(counts, dtype=float), np.asarray(exposures, dtype=float)
+    counts, exposures = np.asarray(counts), np.asarray(exposures)
+    # A resample may draw only wordless clusters (0/0): that draw is NaN and left out.
     with np.errstate(invalid="ignore", divide="ignore"):
         draws = (weights @ counts) / (weights @ exposures)
     return rate_interval(counts.sum(), exposures.sum(), draws, len(counts), level)

@@ -322,16 +322,13 @@ def tagger_validation(predicted: pd.DataFrame, references: dict[str, pd.DataFram
     tables = []
     for name, reference in references.items():
         for part, ids in parts.items():
-            table = evaluate_tagger(predicted, reference.loc[ids])
-            table.insert(1, "reference", name)
-            table.insert(2, "split", part)
-            table.insert(3, "labels_seen_in_tuning", SEEN_IN_TUNING.get(name, "no"))
             if first is not None and second is not None:
                 kappa = reader_agreement(first.loc[ids], second.loc[ids]).set_index("theme")["kappa"]
-                table["readers_kappa"] = table["theme"].map(kappa)
             else:
-                table["readers_kappa"] = np.nan
-            tables.append(table)
+                kappa = {}  # one reader: no agreement to report (NaN)
+            table = evaluate_tagger(predicted, reference.loc[ids])
+            tables.append(table.assign(reference=name, split=part, labels_seen_in_tuning=SEEN_IN_TUNING[name],
+                                       readers_kappa=table["theme"].map(kappa).astype(float)))
     return pd.concat(tables, ignore_index=True)[VALIDATION_COLUMNS]
 
 
@@ -341,12 +338,12 @@ def question_tagging(predicted: pd.DataFrame, reference: pd.DataFrame) -> pd.Dat
     return table.rename(columns={"paragraphs": "questions"})[QUESTION_COLUMNS]
 
 
-def _indicator(segments: pd.DataFrame, hits: pd.DataFrame, theme_ids: list[str], role: str) -> pd.DataFrame:
-    """0/1 units of ``role`` × themes: whether the tagger put at least one hit of the theme there."""
+def _indicator(segments: pd.DataFrame, hits: pd.DataFrame, role: str) -> pd.DataFrame:
+    """0/1 units of ``role`` × themes with at least one hit of the theme there. Units and themes
+    without any hit are absent: :func:`evaluate_tagger` counts them as 0."""
     units = segments.loc[segments["role"] == role, "segment_id"]
     tagged = hits[hits["segment_id"].isin(units)]
-    matrix = pd.crosstab(tagged["segment_id"], tagged["theme"]).clip(upper=1)
-    return matrix.reindex(index=units, columns=theme_ids, fill_value=0).astype("int64")
+    return (pd.crosstab(tagged["segment_id"], tagged["theme"]) > 0).astype("int64")
 
 
 def validation_tables(segments: pd.DataFrame, hits: pd.DataFrame, theme_ids: list[str],
@@ -359,7 +356,7 @@ def validation_tables(segments: pd.DataFrame, hits: pd.DataFrame, theme_ids: lis
         return {}
     folder = gold_path.parent
     first = load_gold(gold_path, segments, theme_ids)
-    answers = _indicator(segments, hits, theme_ids, role="answer")
+    answers = _indicator(segments, hits, role="answer")
     references = {"first_reader": first}
     tables = {}
     if (folder / SECOND_READER).exists():
@@ -371,7 +368,7 @@ def validation_tables(segments: pd.DataFrame, hits: pd.DataFrame, theme_ids: lis
         tables["reader_agreement"] = reader_agreement(first, second)
         questions = second_all.loc[second_all["role"] == "question", theme_ids]
         if len(questions):
-            tagged = _indicator(segments, hits, theme_ids, role="question")
+            tagged = _indicator(segments, hits, role="question")
             tables["question_tagging"] = question_tagging(tagged, questions)
     split = load_split(folder / SPLIT, segments) if (folder / SPLIT).exists() else None
     tables["tagger_validation"] = tagger_validation(answers, references, split)
