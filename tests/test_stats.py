@@ -18,6 +18,8 @@ from analysis.stats import (
     BALANCE_COLUMNS,
     THEME_BY_GUEST_COLUMNS,
     answer_units,
+    bootstrap_indices,
+    rate_interval,
     bootstrap_weights,
     clopper_pearson,
     cluster_labels,
@@ -31,6 +33,9 @@ from analysis.stats import (
 from analysis.themes import Theme
 
 D = "doc"
+
+# A division by zero or an invalid value anywhere is a bug here, not a warning to ignore.
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
 
 def theme(theme_id):
@@ -460,3 +465,45 @@ def test_no_answers_give_empty_tables_with_the_documented_columns():
     questions = SEGMENTS[SEGMENTS["role"] == "question"]
     assert list(theme_by_guest(questions, TOKENS, HITS, THEMES, resamples=10).columns) == THEME_BY_GUEST_COLUMNS
     assert list(theme_balance(questions, HITS, resamples=10).columns) == BALANCE_COLUMNS
+
+
+def test_bootstrap_weights_count_how_often_each_question_is_drawn():
+    weights = bootstrap_weights(4, 300, 5)
+    draws = bootstrap_indices(4, 300, 5)
+    assert weights.shape == (300, 4) and (weights.sum(axis=1) == 4).all()
+    assert (weights[:, 2] == (draws == 2).sum(axis=1)).all()
+    assert draws.min() == 0 and draws.max() == 3
+
+
+def test_two_questions_are_a_t_with_one_degree_of_freedom():
+    # deff 1 (no spread), 500 of 1000 paragraphs in 2 questions: n_eff = 1000 · (z / t_{.975,1})²
+    # = 1000 · (1.96 / 12.706)² = 23.8, well above the floor of 2.
+    low, high, _ = share_interval(500, 1000, np.full(10, 0.5), clusters=2)
+    n_eff = 1000 * (sps.norm.ppf(0.975) / sps.t.ppf(0.975, 1)) ** 2
+    assert n_eff == pytest.approx(23.79, abs=0.01)
+    assert (low, high) == pytest.approx(clopper_pearson(0.5 * n_eff, n_eff))
+
+
+def test_two_resamples_of_two_questions_still_give_a_variance():
+    # draws .2 and .6 (ddof 1: .08), G/(G−1) = 2 → .16; binomial .4·.6/10 = .024 → deff 6.67
+    _, _, deff = share_interval(4, 10, np.array([0.2, 0.6]), clusters=2)
+    assert deff == pytest.approx(0.16 / 0.024)
+
+
+def test_nothing_to_count_gives_no_interval():
+    assert all(np.isnan(clopper_pearson(0, 0)))
+    assert all(np.isnan(share_interval(0, 0, np.array([0.1, 0.2]), 3)))
+    assert all(np.isnan(rate_interval(0, 0, np.array([0.1, 0.2]), 3)))
+
+
+@pytest.mark.parametrize("k, floor_k, floor_n", [
+    (1, 1, 20),    # one positive: 1 / p = 20 = n, so no shrinkage at all
+    (2, 1, 10),    # two positives: one positive in 10 effective paragraphs
+    (19, 19, 20),  # one negative: 1 / (1 − p) = 20 = n, no shrinkage
+    (18, 9, 10),   # two negatives: one negative in 10 effective paragraphs
+])
+def test_the_floor_keeps_one_positive_and_one_negative_paragraph(k, floor_k, floor_n):
+    # Draws alternating 0 and 1 over 5 questions: a design effect so large that without the floor
+    # the effective n would fall below 1.
+    low, high, _ = share_interval(k, 20, np.tile([0.0, 1.0], 50), clusters=5)
+    assert (low, high) == pytest.approx(clopper_pearson(floor_k, floor_n))

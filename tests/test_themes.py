@@ -168,16 +168,19 @@ def test_licence_sales_and_open_source_licences_are_different_tokens(tokenizer):
          "theme 'PLG', field 'exclude': invalid regex"),
         ("themes:\n  - id: PLG\n    label_zh: 甲\n    label_en: x\n    definition: y\n    terms: a\n",
          "theme 'PLG', field 'terms': expected a list of strings"),
+        ("themes:\n  - id: PLG\n    label_zh: 甲\n    label_en: x\n    definition: y\n    patterns: ['^$']\n",
+         "theme 'PLG', field 'patterns': regex '^$' matches empty text"),
         ("themes:\n  - id: PLG\n    label_zh: '  '\n    label_en: x\n    definition: y\n    terms: [a]\n",
          "theme 'PLG', field 'label_zh': missing or empty"),
     ],
     ids=["duplicate", "unknown-field", "not-a-mapping", "no-themes-key", "empty-list", "empty-match",
-         "bad-exclude", "terms-not-list", "blank-label"],
+         "bad-exclude", "terms-not-list", "anchored-empty", "blank-label"],
 )
 def test_more_malformed_codebooks_name_the_theme_and_field(tmp_path, body, message):
+    path = _write_codebook(tmp_path, body)
     with pytest.raises(CodebookError) as raised:
-        load_codebook(_write_codebook(tmp_path, body))
-    assert message.replace("\\", "") in str(raised.value)
+        load_codebook(path)
+    assert str(raised.value).startswith(f"{path}: {message.replace(chr(92), '')}")
 
 
 def test_a_missing_codebook_is_named(tmp_path):
@@ -292,3 +295,28 @@ def test_patterns_and_exclusions_ignore_case_like_terms():
     assert [term for term, _, _ in find_hits_in_text("Open Source 和 OSS", theme)] == ["open\\s*source", "oss"]
     assert find_hits_in_text("OPEN SOURCE LICENSE", theme) == []
     assert find_hits_in_text("oss insight 的数据", theme) == []
+
+
+def test_an_unknown_theme_message_lists_every_valid_theme():
+    themes = [toy_theme(), Theme("T2", "乙", "B", "def", ("x",), (), ())]
+    with pytest.raises(ParameterError) as raised:
+        select_themes(themes, ["T2", "NOPE"])
+    assert str(raised.value) == "unknown theme 'NOPE'; valid themes: TOY, T2"
+
+
+def test_an_exclusion_that_only_touches_a_hit_does_not_drop_it():
+    theme = toy_theme(["社区"], exclude=["团购"])
+    assert find_hits_in_text("社区团购", theme) == [("社区", 0, 2)]
+    assert find_hits_in_text("团购社区", theme) == [("社区", 2, 4)]
+
+
+def test_adjacent_hits_are_both_kept_and_empty_matches_never_count():
+    assert find_hits_in_text("出海出海", toy_theme(["出海"])) == [("出海", 0, 2), ("出海", 2, 4)]
+    assert find_hits_in_text("bbb", toy_theme(patterns=["a*"])) == []
+
+
+def test_tags_keep_the_order_of_the_hits_and_their_columns_when_empty():
+    hits = pd.DataFrame([("s2", "SLG", "销售", "销售", 0, 2), ("s1", "PLG", "社区", "社区", 0, 2)],
+                        columns=["segment_id", "theme", "term", "match", "char_start", "char_end"])
+    assert tag_segments(hits)["segment_id"].tolist() == ["s2", "s1"]
+    assert list(tag_segments(hits.iloc[0:0]).columns) == ["segment_id", "theme", "hits", "terms"]

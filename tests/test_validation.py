@@ -516,3 +516,29 @@ def test_the_tagger_indicator_counts_a_paragraph_once_however_many_hits():
     predicted = _indicator(TOY_SEGMENTS, hits, role="answer")
     assert predicted.to_dict() == {"A": {"s2": 1}}
     assert evaluate_tagger(predicted, reference).set_index("theme").loc["A", "predicted_positive"] == 1
+
+
+def test_counts_of_hits_count_as_positive_predictions():
+    # A tagger may hand over hit counts; any non-zero count is a positive.
+    got = prf([1, 1, 0, 0], [2, 0, 3, 0])
+    assert (got["true_positive"], got["predicted_positive"], got["reference_positive"]) == (1, 2, 2)
+    assert cohen_kappa([2, 0, 1, 0], [1, 0, 1, 0]) == pytest.approx(1.0)
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_kappa_of_constant_identical_ratings_is_nan_without_dividing_by_zero():
+    assert np.isnan(cohen_kappa([1, 1, 1], [1, 1, 1]))
+
+
+def test_the_f1_interval_exists_whenever_any_cell_is_not_empty_and_is_reproducible():
+    for cells in [(0, 1, 1), (1, 1, 0), (0, 0, 2), (0, 3, 0)]:
+        low, high = f1_interval(*cells)
+        assert 0 <= low < high <= 1, cells
+    assert f1_interval(7, 2, 1) == f1_interval(7, 2, 1)
+    assert f1_interval(7, 2, 1, seed=1) != f1_interval(7, 2, 1, seed=2)
+
+
+def test_prf_passes_the_confusion_cells_to_the_f1_interval():
+    # TP 3, FP 2 (predicted 5), FN 1 (reference 4)
+    got = prf([1, 1, 1, 1, 0, 0, 0, 0], [1, 1, 1, 0, 1, 1, 0, 0])
+    assert (got["f1_low"], got["f1_high"]) == f1_interval(3, 2, 1)

@@ -110,7 +110,7 @@ LEVEL = 0.95
 
 def bootstrap_indices(n: int, resamples: int, seed: int) -> np.ndarray:
     """A (resamples × n) matrix of row indices drawn with replacement, reproducible by seed."""
-    return np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+    return np.random.default_rng(seed).integers(n, size=(resamples, n))  # 0 … n−1
 
 
 def bootstrap_weights(n: int, resamples: int, seed: int) -> np.ndarray:
@@ -119,7 +119,7 @@ def bootstrap_weights(n: int, resamples: int, seed: int) -> np.ndarray:
     Resampled totals are then ``weights @ cluster_totals`` — one matrix product per guest.
     """
     draws = bootstrap_indices(n, resamples, seed)
-    weights = np.zeros((resamples, n), dtype=np.int64)
+    weights = np.zeros((resamples, n))
     np.add.at(weights, (np.arange(resamples)[:, None], draws), 1)
     return weights
 
@@ -182,7 +182,7 @@ def share_interval(k: float, n: float, bootstrap_draws: np.ndarray, clusters: in
     variance = _bootstrap_variance(bootstrap_draws, clusters)
     binomial = p * (1 - p) / n
     # Korn & Graubard: the effective n never exceeds n (a design effect below 1 is noise here).
-    deff = max(1.0, variance / binomial) if variance > 0 and binomial > 0 else 1.0
+    deff = max(1.0, variance / binomial) if binomial > 0 else 1.0
     n_eff = n / deff * _t_shrink(clusters, level)
     # Whatever the design effect, a sample that holds a positive paragraph is worth at least one
     # positive, and one that holds a negative at least one negative: without this floor a huge
@@ -201,8 +201,8 @@ def rate_interval(count: float, exposure: float, bootstrap_draws: np.ndarray, cl
     rate = count / exposure
     variance = _bootstrap_variance(bootstrap_draws, clusters)
     poisson = rate / exposure
-    deff = max(1.0, variance / poisson) if variance > 0 and poisson > 0 else 1.0
-    exposure_eff = exposure / deff * _t_shrink(clusters, level)
+    deff = max(1.0, variance / poisson) if poisson > 0 else 1.0
+    exposure_eff = min(exposure, exposure / deff * _t_shrink(clusters, level))
     if count > 0:  # as for shares: observed hits are worth at least one hit
         exposure_eff = min(exposure, max(exposure_eff, 1 / rate))
     low, high = garwood(rate * exposure_eff, level)
@@ -216,7 +216,7 @@ def cluster_proportion(positives: np.ndarray, sizes: np.ndarray, weights: np.nda
     ``positives`` and ``sizes`` are per-cluster totals; ``weights`` is
     :func:`bootstrap_weights` for that many clusters.
     """
-    positives, sizes = np.asarray(positives, dtype=float), np.asarray(sizes, dtype=float)
+    positives, sizes = np.asarray(positives), np.asarray(sizes)
     draws = (weights @ positives) / (weights @ sizes)
     return share_interval(positives.sum(), sizes.sum(), draws, len(sizes), level)
 
