@@ -507,3 +507,13 @@ def test_the_floor_keeps_one_positive_and_one_negative_paragraph(k, floor_k, flo
     # the effective n would fall below 1.
     low, high, _ = share_interval(k, 20, np.tile([0.0, 1.0], 50), clusters=5)
     assert (low, high) == pytest.approx(clopper_pearson(floor_k, floor_n))
+
+
+def test_none_of_seventeen_paragraphs_in_six_questions_by_hand():
+    # 丁宁's AI_INFRA cell: 0 of 17, 6 questions. No spread to estimate (design effect 1); the
+    # t-correction gives n_eff = 17 · (1.96 / 2.571)² = 9.88; Clopper–Pearson upper bound for 0 of
+    # 9.88 = 1 − 0.025^(1/9.88) = 0.311. Never [0, 0].
+    low, high, deff = share_interval(0, 17, np.zeros(100), clusters=6)
+    n_eff = 17 * (sps.norm.ppf(0.975) / sps.t.ppf(0.975, 5)) ** 2
+    assert (low, deff) == (0.0, 1.0)
+    assert high == pytest.approx(1 - 0.025 ** (1 / n_eff)) and high == pytest.approx(0.311, abs=1e-3)

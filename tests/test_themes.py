@@ -320,3 +320,8 @@ def test_tags_keep_the_order_of_the_hits_and_their_columns_when_empty():
                         columns=["segment_id", "theme", "term", "match", "char_start", "char_end"])
     assert tag_segments(hits)["segment_id"].tolist() == ["s2", "s1"]
     assert list(tag_segments(hits.iloc[0:0]).columns) == ["segment_id", "theme", "hits", "terms"]
+
+
+def test_of_two_hits_starting_together_the_longer_is_kept():
+    theme = toy_theme(["出海", "出海策略"])
+    assert find_hits_in_text("出海策略", theme) == [("出海策略", 0, 4)]

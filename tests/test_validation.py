@@ -476,12 +476,14 @@ def test_messages_name_the_disputed_cell_exactly():
     assert raised.value.problem == "p2 A: the readers' labels changed since adjudication"
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")
 def test_readers_f1_is_undefined_when_neither_reader_gives_the_theme():
     none = pd.DataFrame({"A": [0, 0, 0]}, index=["p1", "p2", "p3"])
     row = reader_agreement(none, none).set_index("theme").loc["A"]
     assert np.isnan(row["readers_f1"]) and np.isnan(row["kappa"]) and row["observed_agreement"] == 1.0
     one = pd.DataFrame({"A": [1, 0, 0]}, index=["p1", "p2", "p3"])
     assert reader_agreement(one, none).set_index("theme").loc["A", "readers_f1"] == 0.0
+    assert reader_agreement(one, one).set_index("theme").loc["A", "readers_f1"] == 1.0
 
 
 def test_the_validation_table_is_indexed_from_zero_with_one_row_per_reference_split_and_theme():
@@ -509,12 +511,12 @@ def test_disagreements_join_the_terms_that_fired_and_keep_their_columns_when_emp
 
 def test_the_tagger_indicator_counts_a_paragraph_once_however_many_hits():
     # Two hits of A in s2 must count as one predicted paragraph, not two.
-    hits = pd.DataFrame({"segment_id": ["s2", "s2"], "theme": ["A", "A"]})
+    hits = pd.DataFrame({"segment_id": ["s2", "s2", "s3"], "theme": ["A", "A", "B"]})
     reference = pd.DataFrame({"A": [1, 0]}, index=["s2", "s3"])
     from analysis.validation import _indicator
 
     predicted = _indicator(TOY_SEGMENTS, hits, role="answer")
-    assert predicted.to_dict() == {"A": {"s2": 1}}
+    assert predicted.to_dict() == {"A": {"s2": 1, "s3": 0}, "B": {"s2": 0, "s3": 1}}
     assert evaluate_tagger(predicted, reference).set_index("theme").loc["A", "predicted_positive"] == 1
 
 
@@ -522,7 +524,9 @@ def test_counts_of_hits_count_as_positive_predictions():
     # A tagger may hand over hit counts; any non-zero count is a positive.
     got = prf([1, 1, 0, 0], [2, 0, 3, 0])
     assert (got["true_positive"], got["predicted_positive"], got["reference_positive"]) == (1, 2, 2)
+    assert prf([2, 1, 0, 0], [1, 0, 1, 0])["true_positive"] == 1
     assert cohen_kappa([2, 0, 1, 0], [1, 0, 1, 0]) == pytest.approx(1.0)
+    assert cohen_kappa([1, 0, 1, 0], [1, 0, 2, 0]) == pytest.approx(1.0)
 
 
 @pytest.mark.filterwarnings("error::RuntimeWarning")
