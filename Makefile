@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: report report-en build test bench lab clean distclean venv notebooks-sync help
+.PHONY: report report-en build test bench lab clean distclean venv notebooks-sync help mutation
 
 help:
 	@echo "make report   build tables, execute notebooks, export figures (the main job)"
@@ -14,6 +14,7 @@ help:
 	@echo "make report-en  the same figures with English labels (figures/*_en.*)"
 	@echo "make lab      open the notebooks in JupyterLab"
 	@echo "make bench    run the performance benchmark (not part of the tests)"
+	@echo "make mutation mutation-test the statistics, validation and theme modules; prints the score"
 	@echo "make clean    remove every build product"
 
 # Reinstall when the dependency list changes; the stamp makes reruns instant.
@@ -46,6 +47,15 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
 
+# Mutation testing with mutmut (configured in pyproject.toml [tool.mutmut]: which modules, which
+# fast test files). Results are cached in mutants/, so a second run only retests what changed.
+# Surviving mutants judged equivalent are listed with a reason in tests/mutation_survivors.md.
+mutation: $(STAMP)
+	@mkdir -p .cache; start=$$(date +%s); \
+	$(PY) -m mutmut run --max-children 2 > .cache/mutmut.log 2>&1 || { tail -30 .cache/mutmut.log; exit 1; }; \
+	$(PY) -m mutmut export-cicd-stats > /dev/null 2>&1; \
+	$(PY) tests/mutation_score.py mutants/mutmut-cicd-stats.json $$(( $$(date +%s) - start ))
+
 # Keep each notebook's jupytext twin (notebooks/*.py) in step with the .ipynb.
 notebooks-sync: $(STAMP)
 	$(VENV)/bin/jupytext --sync notebooks/*.ipynb
@@ -53,7 +63,7 @@ notebooks-sync: $(STAMP)
 clean:
 	find data/processed -mindepth 1 ! -name README.md ! -name .gitkeep -exec rm -rf {} +
 	find figures -mindepth 1 ! -name README.md ! -name .gitkeep -exec rm -rf {} +
-	rm -rf notebooks/executed reports benchmarks/results .cache scratch .run-staging-* .run-old-* .run.lock
+	rm -rf notebooks/executed reports benchmarks/results .cache scratch mutants .run-staging-* .run-old-* .run.lock
 
 distclean: clean
 	rm -rf $(VENV) src/*.egg-info

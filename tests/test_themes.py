@@ -8,7 +8,16 @@ import pandas as pd
 import pytest
 
 from analysis.errors import CodebookError, ParameterError
-from analysis.themes import Theme, find_hits_in_text, find_theme_hits, load_codebook, select_themes
+from analysis.themes import (
+    Theme,
+    codebook_table,
+    find_hits_in_text,
+    find_theme_hits,
+    load_codebook,
+    select_themes,
+    tag_segments,
+    theme_indicator,
+)
 
 REQUIRED = {"PLG", "SLG", "ARR", "AI_INFRA", "GLOBAL"}
 
@@ -112,3 +121,207 @@ def test_questions_are_tagged_separately_from_answers(segments):
     roles = hits.merge(segments[["segment_id", "role"]], on="segment_id")["role"]
     assert set(roles) == {"question", "answer"}
     assert isinstance(hits, pd.DataFrame)
+
+
+# --- lexicon choices the theme and term counts depend on (issue 11) -----------------------------
+
+@pytest.mark.parametrize("sentence, word", [
+    ("没有多少企业愿意付费", "没有"),
+    ("开源产品在商业化过程中可能无法形成闭环", "无法"),
+    ("开源并不是没有商业价值", "没有"),
+    ("对于美国团队，可能有五年时间左右的时间窗口", "五年"),
+    ("认为AI领域的开源与十年前大数据的开源非常相似", "十年"),
+    ("就像过去几年中，我们看到了很多团队", "几年"),
+    ("客户会在第二年、第三年看是否继续购买更多", "第二年"),
+])
+def test_negation_and_horizons_are_content_words(tokenizer, sentence, word):
+    # Dropping 没有/无法 turns "没有企业愿意付费" into "企业愿意付费" in every count; the
+    # horizons are what a chapter about patient capital is about. See stopwords.txt.
+    analysed = dict(tokenizer.analyse(sentence))
+    assert word in analysed and tokenizer.is_stopword(word) is False
+
+
+def test_licence_sales_and_open_source_licences_are_different_tokens(tokenizer):
+    # "license 订阅" is a billing model (刘超, against ARR); 许可证的变化 is an open-source licence
+    # change (徐至行). Merging them tied the billing model to OSS strategy.
+    sales = tokenizer.cut("ARR 与 license 订阅的不同之处在于")
+    change = tokenizer.cut("它也经历了许可证的变化")
+    assert "license" in sales and "许可证" not in sales
+    assert "许可证" in change and "license" not in change
+
+
+# --- the codebook's other errors, and the tables built from hits ---------------------------------
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("themes:\n  - id: PLG\n    label_zh: 甲\n    label_en: x\n    definition: y\n    terms: [a]\n"
+         "  - id: PLG\n    label_zh: 乙\n    label_en: z\n    definition: w\n    terms: [b]\n", "theme 'PLG', field 'id': defined twice"),
+        ("themes:\n  - id: PLG\n    label_zh: 甲\n    label_en: x\n    definition: y\n    terms: [a]\n    colour: red\n",
+         "theme 'PLG', field 'colour': unknown field"),
+        ("themes:\n  - just a string\n", "theme #1: expected a mapping"),
+        ("other: 1\n", "expected a top-level 'themes:' list"),
+        ("themes: []\n", "expected a top-level 'themes:' list"),
+        ("themes:\n  - id: PLG\n    label_zh: 甲\n    label_en: x\n    definition: y\n    patterns: ['a*']\n",
+         "theme 'PLG', field 'patterns': regex 'a\\*' matches empty text"),
+        ("themes:\n  - id: PLG\n    label_zh: 甲\n    label_en: x\n    definition: y\n    terms: [a]\n    exclude: ['re:(']\n",
+         "theme 'PLG', field 'exclude': invalid regex"),
+        ("themes:\n  - id: PLG\n    label_zh: 甲\n    label_en: x\n    definition: y\n    terms: a\n",
+         "theme 'PLG', field 'terms': expected a list of strings"),
+        ("themes:\n  - id: PLG\n    label_zh: 甲\n    label_en: x\n    definition: y\n    patterns: ['^$']\n",
+         "theme 'PLG', field 'patterns': regex '^$' matches empty text"),
+        ("themes:\n  - id: PLG\n    label_zh: '  '\n    label_en: x\n    definition: y\n    terms: [a]\n",
+         "theme 'PLG', field 'label_zh': missing or empty"),
+    ],
+    ids=["duplicate", "unknown-field", "not-a-mapping", "no-themes-key", "empty-list", "empty-match",
+         "bad-exclude", "terms-not-list", "anchored-empty", "blank-label"],
+)
+def test_more_malformed_codebooks_name_the_theme_and_field(tmp_path, body, message):
+    path = _write_codebook(tmp_path, body)
+    with pytest.raises(CodebookError) as raised:
+        load_codebook(path)
+    assert str(raised.value).startswith(f"{path}: {message.replace(chr(92), '')}")
+
+
+def test_a_missing_codebook_is_named(tmp_path):
+    with pytest.raises(CodebookError, match="codebook not found"):
+        load_codebook(tmp_path / "none.yaml")
+
+
+def test_codebook_fields_are_read_and_cleaned(tmp_path):
+    path = _write_codebook(tmp_path, """
+        themes:
+          - id: TOY_1
+            label_zh: " 玩具 "
+            label_en: Toy
+            definition: "a   toy\\n theme"
+            terms: [" 社区 ", "", 3]
+            patterns: ['免费.{0,2}用户']
+            exclude: [社区团购]
+    """)
+    (theme,) = load_codebook(path)
+    assert (theme.id, theme.label_zh, theme.label("en"), theme.label("zh")) == ("TOY_1", "玩具", "Toy", "玩具")
+    assert theme.definition == "a toy theme"
+    assert theme.terms == ("社区", "3") and theme.patterns == ("免费.{0,2}用户",) and theme.exclude == ("社区团购",)
+
+
+def test_the_codebook_table_counts_each_themes_indicators():
+    themes = [toy_theme(["a", "b"], ["c+"], ["d"]), Theme("T2", "乙", "B", "def", ("x",), (), ())]
+    table = codebook_table(themes)
+    assert table.to_dict("records") == [
+        {"theme": "TOY", "label_zh": "玩具", "label_en": "Toy", "definition": "a toy theme",
+         "terms": 2, "patterns": 1, "exclusions": 1},
+        {"theme": "T2", "label_zh": "乙", "label_en": "B", "definition": "def",
+         "terms": 1, "patterns": 0, "exclusions": 0},
+    ]
+
+
+def test_select_themes_keeps_the_requested_order_and_all_when_none():
+    themes = load_codebook()
+    assert select_themes(themes, None) == themes and select_themes(themes, []) == themes
+    assert [t.id for t in select_themes(themes, ["SLG", "PLG"])] == ["SLG", "PLG"]
+
+
+def test_tagging_counts_hits_and_lists_terms_once_in_order():
+    hits = pd.DataFrame([("s1", "PLG", "社区", "社区", 0, 2), ("s1", "PLG", "开源", "开源", 3, 5),
+                         ("s1", "PLG", "社区", "社区", 6, 8), ("s2", "SLG", "销售", "销售", 0, 2)],
+                        columns=["segment_id", "theme", "term", "match", "char_start", "char_end"])
+    tags = tag_segments(hits).set_index(["segment_id", "theme"])
+    assert tags.loc[("s1", "PLG")].tolist() == [3, "社区; 开源"]
+    assert tags.loc[("s2", "SLG")].tolist() == [1, "销售"]
+    assert tag_segments(hits.iloc[0:0]).empty
+
+
+def test_the_indicator_marks_units_of_one_role_in_segment_order():
+    segments = pd.DataFrame({"segment_id": ["q", "a1", "a2", "a3"], "role": ["question", "answer", "answer", "answer"]})
+    hits = pd.DataFrame({"segment_id": ["q", "a2", "a2", "a3"], "theme": ["PLG", "PLG", "PLG", "SLG"]})
+    themes = [toy_theme(), Theme("PLG", "", "", "", ("x",), (), ()), Theme("SLG", "", "", "", ("x",), (), ())]
+    matrix = theme_indicator(segments, hits, themes)
+    assert list(matrix.index) == ["a1", "a2", "a3"] and list(matrix.columns) == ["TOY", "PLG", "SLG"]
+    assert matrix.to_numpy().tolist() == [[0, 0, 0], [0, 1, 0], [0, 0, 1]]
+    assert theme_indicator(segments, hits, themes, role="question").loc["q", "PLG"] == 1
+
+
+def test_find_theme_hits_on_toy_units_lists_every_hit_with_its_span():
+    segments = pd.DataFrame({"segment_id": ["q", "a", "i"], "role": ["question", "answer", "intro"],
+                             "text": ["社区？", "开源社区和社区团购", "社区"]})
+    theme = toy_theme(["社区"], exclude=["社区团购"])
+    hits = find_theme_hits(segments, [theme])
+    assert hits[["segment_id", "match", "char_start", "char_end"]].values.tolist() == [
+        ["q", "社区", 0, 2], ["a", "社区", 2, 4]]
+    assert list(hits.columns) == ["segment_id", "theme", "term", "match", "char_start", "char_end"]
+    assert find_theme_hits(segments, [theme], roles=("intro",))["segment_id"].tolist() == ["i"]
+
+
+def test_invalid_yaml_is_reported_with_its_line_or_without_one(tmp_path):
+    with pytest.raises(CodebookError) as raised:
+        load_codebook(_write_codebook(tmp_path, "themes:\n  - id: PLG\n    label_zh: [\n"))
+    assert str(raised.value) == f"{tmp_path / 'codebook.yaml'}: not valid YAML at line 4"
+    path = tmp_path / "nul.yaml"
+    path.write_bytes(b"themes: x\n\x00\n")  # a reader error has no line mark
+    with pytest.raises(CodebookError) as raised:
+        load_codebook(path)
+    assert str(raised.value) == f"{path}: not valid YAML"
+
+
+def test_a_codebook_saved_with_a_byte_order_mark_loads():
+    body = "themes:\n  - id: PLG\n    label_zh: 甲\n    label_en: x\n    definition: y\n    terms: [a]\n"
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "codebook.yaml"
+        path.write_bytes("\ufeff".encode("utf-8") + body.encode("utf-8"))
+        assert [t.id for t in load_codebook(path)] == ["PLG"]
+
+
+def test_a_theme_with_patterns_only_needs_no_terms(tmp_path):
+    (theme,) = load_codebook(_write_codebook(tmp_path, (
+        "themes:\n  - id: PLG\n    label_zh: 甲\n    label_en: x\n    definition: y\n    patterns: ['免费.{0,4}用户']\n")))
+    assert theme.terms == () and theme.patterns == ("免费.{0,4}用户",)
+
+
+@pytest.mark.parametrize("field", ["patterns", "exclude"])
+def test_a_field_that_is_not_a_list_is_named_with_its_file_and_theme(tmp_path, field):
+    path = _write_codebook(tmp_path, (
+        f"themes:\n  - id: PLG\n    label_zh: 甲\n    label_en: x\n    definition: y\n    terms: [a]\n    {field}: b\n"))
+    with pytest.raises(CodebookError) as raised:
+        load_codebook(path)
+    assert str(raised.value) == f"{path}: theme 'PLG', field '{field}': expected a list of strings"
+
+
+def test_patterns_and_exclusions_ignore_case_like_terms():
+    theme = toy_theme(["oss"], patterns=["open\\s*source"], exclude=["re:open source license", "OSS Insight"])
+    assert [term for term, _, _ in find_hits_in_text("Open Source 和 OSS", theme)] == ["open\\s*source", "oss"]
+    assert find_hits_in_text("OPEN SOURCE LICENSE", theme) == []
+    assert find_hits_in_text("oss insight 的数据", theme) == []
+
+
+def test_an_unknown_theme_message_lists_every_valid_theme():
+    themes = [toy_theme(), Theme("T2", "乙", "B", "def", ("x",), (), ())]
+    with pytest.raises(ParameterError) as raised:
+        select_themes(themes, ["T2", "NOPE"])
+    assert str(raised.value) == "unknown theme 'NOPE'; valid themes: TOY, T2"
+
+
+def test_an_exclusion_that_only_touches_a_hit_does_not_drop_it():
+    theme = toy_theme(["社区"], exclude=["团购"])
+    assert find_hits_in_text("社区团购", theme) == [("社区", 0, 2)]
+    assert find_hits_in_text("团购社区", theme) == [("社区", 2, 4)]
+
+
+def test_adjacent_hits_are_both_kept_and_empty_matches_never_count():
+    assert find_hits_in_text("出海出海", toy_theme(["出海"])) == [("出海", 0, 2), ("出海", 2, 4)]
+    assert find_hits_in_text("bbb", toy_theme(patterns=["a*"])) == []
+
+
+def test_tags_keep_the_order_of_the_hits_and_their_columns_when_empty():
+    hits = pd.DataFrame([("s2", "SLG", "销售", "销售", 0, 2), ("s1", "PLG", "社区", "社区", 0, 2)],
+                        columns=["segment_id", "theme", "term", "match", "char_start", "char_end"])
+    assert tag_segments(hits)["segment_id"].tolist() == ["s2", "s1"]
+    assert list(tag_segments(hits.iloc[0:0]).columns) == ["segment_id", "theme", "hits", "terms"]
+
+
+def test_of_two_hits_starting_together_the_longer_is_kept():
+    theme = toy_theme(["出海", "出海策略"])
+    assert find_hits_in_text("出海策略", theme) == [("出海策略", 0, 4)]

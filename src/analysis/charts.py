@@ -638,21 +638,41 @@ def draw_wordcloud(frequencies: dict[str, int], title: str, color: str, font_pat
     return fig
 
 
-def draw_validation(validation: pd.DataFrame, theme_names: dict, lang: str = "zh"):
-    """Precision, recall and F1 per theme, with the 0.85 target line."""
+def draw_validation(validation: pd.DataFrame, theme_names: dict, lang: str = "zh", *, reference: str = "adjudicated",
+                    target: float = 0.85, corpus: str = "", kappa: pd.Series | None = None):
+    """The tagger's F1 per theme against one reference, with 95% intervals, for the part of the
+    paragraphs the codebook was tuned on and the held-out part apart, n in the legend; the two
+    readers' κ beside each theme. ``corpus`` names what the labels cover (in the title)."""
     setup_style()
-    table = validation[validation["theme"] != "ALL"].set_index("theme")
-    themes = list(table.index)
-    fig, ax = plt.subplots(figsize=figure_size(9, 0.5 * len(themes) + 1.8))
+    table = validation[(validation["reference"] == reference) & (validation["theme"] != "ALL")]
+    parts = [p for p in ("tuning", "held_out") if p in set(table["split"])] or ["all"]
+    themes = list(dict.fromkeys(table["theme"]))
+    fig, ax = plt.subplots(figsize=figure_size(9.5, 0.55 * len(themes) + 2.4))
     y = np.arange(len(themes))
-    for offset, metric, color in ((-0.25, "precision", "#56B4E9"), (0.0, "recall", "#E69F00"), (0.25, "f1", "#000000")):
-        ax.barh(y + offset, table[metric].fillna(0), height=0.23, color=color, label=text(metric, lang))
-    ax.axvline(0.85, color="#D55E00", linestyle="--", linewidth=1)
+    styles = {"tuning": ("#0072B2", -0.14, "o"), "held_out": ("#D55E00", 0.14, "s"), "all": ("#000000", 0.0, "o")}
+    for part in parts:
+        rows = table[table["split"] == part].set_index("theme").reindex(themes)
+        color, offset, marker = styles[part]
+        low = (rows["f1"] - rows["f1_low"]).clip(lower=0).fillna(0)
+        high = (rows["f1_high"] - rows["f1"]).clip(lower=0).fillna(0)
+        n = int(rows["paragraphs"].max())
+        ax.errorbar(rows["f1"], y + offset, xerr=[low, high], fmt=marker, color=color, capsize=2.5, markersize=5,
+                    label=f"{text('validation_' + part, lang)} (n={n})")
+    ax.axvline(target, color="#777777", linestyle="--", linewidth=1)
     ax.set_yticks(y, [theme_names.get(t, t) for t in themes])
     ax.invert_yaxis()
     ax.set_xlim(0, 1.0)
-    ax.legend(loc="lower left", ncols=3, bbox_to_anchor=(0, 1.0))
-    ax.set_title(text("validation_title", lang), loc="left", pad=28)
+    ax.set_xlabel(text("f1", lang) + " (95%)")
+    if kappa is not None:
+        for i, theme in enumerate(themes):
+            if theme in kappa.index and pd.notna(kappa[theme]):
+                ax.annotate(f"κ {kappa[theme]:.2f}", (1.0, i), xytext=(6, 0), textcoords="offset points",
+                            va="center", fontsize=9, color="#555555", annotation_clip=False)
+    ax.legend(loc="lower left", ncols=len(parts), bbox_to_anchor=(0, 1.0))
+    title = text("validation_title", lang) + (f" · {corpus}" if corpus else "")
+    ax.set_title(title, loc="left", pad=30)
+    ax.annotate(text("validation_note", lang), (0, 0), xycoords="figure fraction", xytext=(8, 6),
+                textcoords="offset points", fontsize=8.5, color="#555555")
     fig.tight_layout()
     return fig
 

@@ -38,7 +38,7 @@ from .stats import theme_balance, theme_by_guest
 from .summary import corpus_summary
 from .themes import codebook_table, default_codebook_path, find_theme_hits, load_codebook, theme_indicator
 from .tokenizer import Tokenizer, tokenize_segments
-from .validation import disagreements, evaluate_tagger, gold_applies, load_gold
+from .validation import disagreements, label_files, validation_tables
 
 DEFAULT_GOLD = LABELS_DIR / "theme_gold.csv"
 BUILD_MANIFEST = "build_manifest.json"
@@ -109,7 +109,7 @@ class BuildConfig:
         # the parser's conventions decide every unit's role
         files.append(Path(self.parameters["profile"]) if self.parameters["profile"] else default_profile_path())
         if self.gold_path.exists():
-            files.append(self.gold_path)
+            files += label_files(self.gold_path)  # both readers, the adjudication and the split
         return files
 
     def key(self, package_dir: Path = PACKAGE_DIR) -> str:
@@ -170,9 +170,9 @@ def build_analysis_tables(segments: pd.DataFrame, tokens: pd.DataFrame, config: 
         "theme_cooccurrence": theme_cooccurrence(indicator, hits, themes),
         "kwic": kwic_for_hits(segments, hits),
     }
-    if gold_applies(config.gold_path, segments):
-        gold = load_gold(config.gold_path, segments, [t.id for t in themes])
-        tables["tagger_validation"] = evaluate_tagger(indicator, gold)
+    validation = validation_tables(segments, hits, [t.id for t in themes], config.gold_path)
+    if validation:
+        tables.update(validation)
         tables["tagger_disagreements"] = disagreements({"segments": segments, "theme_hits": hits}, config.gold_path,
                                                        [t.id for t in themes])
     say("scoring distinctive terms and co-occurrence")

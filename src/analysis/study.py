@@ -137,6 +137,16 @@ class Study:
     def themes(self) -> list[str]:
         return self.tables["themes"]["theme"].tolist()
 
+    @property
+    def labels_cover(self) -> str:
+        """The documents the reference labels cover (the validation applies to them only)."""
+        disagreements = self.tables.get("tagger_disagreements")
+        segments = self.tables["segments"]
+        if disagreements is None or "tagger_validation" not in self.tables:
+            return ""
+        covered = segments.loc[segments["segment_id"].isin(disagreements["segment_id"]), "document"]
+        return ", ".join(dict.fromkeys(covered)) or ", ".join(dict.fromkeys(segments["document"]))
+
     def theme_names(self) -> dict[str, str]:
         """theme id → label in the label language, from the codebook the tables were built with."""
         column = "label_zh" if self.lang == "zh" else "label_en"

@@ -1,0 +1,519 @@
+"""theme_by_guest and theme_balance as specifications.
+
+Point estimates are checked against a toy interview worked by hand; intervals against scipy's
+independent implementations, against their promised properties, and by simulating clustered
+interviews with known rates (coverage). None of these recompute the code's own formula.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats as sps
+
+from analysis.stats import (
+    BALANCE_COLUMNS,
+    THEME_BY_GUEST_COLUMNS,
+    answer_units,
+    bootstrap_indices,
+    rate_interval,
+    bootstrap_weights,
+    clopper_pearson,
+    cluster_labels,
+    cluster_proportion,
+    cluster_rate,
+    garwood,
+    share_interval,
+    theme_balance,
+    theme_by_guest,
+)
+from analysis.themes import Theme
+
+D = "doc"
+
+# A division by zero or an invalid value anywhere is a bug here, not a warning to ignore.
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+
+
+def theme(theme_id):
+    return Theme(theme_id, theme_id, theme_id, "toy", ("x",), (), ())
+
+
+THEMES = [theme("PLG"), theme("SLG"), theme("ARR")]
+
+# A toy chapter worked by hand. Guest 甲 answers two questions and one report-mode paragraph
+# without a question; guest 乙 answers one question and carries neither PLG nor SLG.
+#   id   guest role      question  tokens (punctuation excluded)  hits
+#   q1   甲    question  Q1        -                              PLG (the heading carries PLG)
+#   a1   甲    answer    Q1        3 (+1 "，")                     PLG ×2
+#   a2   甲    answer    Q1        2                              PLG, SLG
+#   q2   甲    question  Q2        -                              SLG
+#   a3   甲    answer    Q2        4                              PLG
+#   a4   甲    answer    Q2        1                              -
+#   a5   甲    answer    ""        5                              SLG, ARR ×3
+#   q3   乙    question  Q3        -                              PLG
+#   b1   乙    answer    Q3        2                              ARR
+SEGMENTS = pd.DataFrame(
+    [("q1", "甲", "question", "Q1"), ("a1", "甲", "answer", "Q1"), ("a2", "甲", "answer", "Q1"),
+     ("q2", "甲", "question", "Q2"), ("a3", "甲", "answer", "Q2"), ("a4", "甲", "answer", "Q2"),
+     ("a5", "甲", "answer", ""), ("q3", "乙", "question", "Q3"), ("b1", "乙", "answer", "Q3")],
+    columns=["segment_id", "guest", "role", "question_id"],
+).assign(document=D)
+TOKENS = pd.DataFrame(
+    [(sid, tok) for sid, toks in {
+        "a1": ["开源", "社区", "用户", "，"], "a2": ["销售", "团队"], "a3": ["开源", "免费", "用户", "增长"],
+        "a4": ["是的"], "a5": ["订阅", "续费", "收入", "大客户", "ARR"], "b1": ["订阅", "收入"],
+        "q1": ["社区"],
+    }.items() for tok in toks],
+    columns=["segment_id", "token"],
+)
+HITS = pd.DataFrame(
+    [("q1", "PLG"), ("a1", "PLG"), ("a1", "PLG"), ("a2", "PLG"), ("a2", "SLG"), ("q2", "SLG"), ("a3", "PLG"),
+     ("a5", "SLG"), ("a5", "ARR"), ("a5", "ARR"), ("a5", "ARR"), ("q3", "PLG"), ("b1", "ARR")],
+    columns=["segment_id", "theme"],
+)
+
+
+@pytest.fixture
+def toy_table():
+    return theme_by_guest(SEGMENTS, TOKENS, HITS, THEMES, resamples=500, seed=3).set_index(["guest", "theme"])
+
+
+def test_the_table_has_the_documented_columns():
+    table = theme_by_guest(SEGMENTS, TOKENS, HITS, THEMES, resamples=20, seed=3)
+    assert list(table.columns) == THEME_BY_GUEST_COLUMNS
+
+
+def test_counts_shares_and_rates_equal_the_hand_worked_toy(toy_table):
+    # 甲: 5 answer paragraphs in 3 clusters (Q1, Q2, and a5 on its own); 15 tokens without "，".
+    expected = {
+        # theme: paragraphs, share, hits, hits_per_1k
+        "PLG": (3, 3 / 5, 4, 1000 * 4 / 15),
+        "SLG": (2, 2 / 5, 2, 1000 * 2 / 15),
+        "ARR": (1, 1 / 5, 3, 1000 * 3 / 15),
+    }
+    for theme_id, (k, share, hits, rate) in expected.items():
+        row = toy_table.loc[("甲", theme_id)]
+        assert (row["answer_paragraphs"], row["clusters"], row["tokens"]) == (5, 3, 15)
+        assert (row["paragraphs"], row["hits"]) == (k, hits)
+        assert row["share"] == pytest.approx(share)
+        assert row["hits_per_1k"] == pytest.approx(rate)
+    乙 = toy_table.loc[("乙", "ARR")]
+    assert (乙["answer_paragraphs"], 乙["clusters"], 乙["paragraphs"], 乙["tokens"]) == (1, 1, 1, 2)
+    assert 乙["hits_per_1k"] == pytest.approx(500.0)
+
+
+def test_prompted_counts_theme_paragraphs_whose_question_heading_carries_the_theme(toy_table):
+    # PLG: Q1's heading carries PLG → a1, a2 prompted; a3 answers Q2 (heading SLG) → unprompted.
+    assert tuple(toy_table.loc[("甲", "PLG"), ["prompted", "unprompted"]]) == (2, 1)
+    # SLG: a2 answers Q1 (heading PLG, not SLG) and a5 answers no question → both unprompted.
+    assert tuple(toy_table.loc[("甲", "SLG"), ["prompted", "unprompted"]]) == (0, 2)
+    # 乙's heading carries PLG, but 乙 never answers with PLG: nothing to be prompted.
+    assert tuple(toy_table.loc[("乙", "PLG"), ["prompted", "unprompted"]]) == (0, 0)
+
+
+def test_a_heading_of_another_guests_question_does_not_prompt():
+    # The same question id under two guests would be a parser bug; here Q3 belongs to 乙 only, so
+    # a PLG hit on q3 must not make 甲's PLG paragraphs prompted (checked: 甲 PLG prompted is 2, from Q1).
+    table = theme_by_guest(SEGMENTS, TOKENS, HITS[HITS["segment_id"] != "q1"], THEMES, resamples=50, seed=1)
+    row = table.set_index(["guest", "theme"]).loc[("甲", "PLG")]
+    assert (row["prompted"], row["unprompted"]) == (0, 3)
+
+
+def test_a_paragraph_without_a_question_is_its_own_cluster():
+    units = pd.DataFrame({"segment_id": ["s1", "s2", "s3", "s4", "s5"], "question_id": ["Q1", "", None, None, "Q1"]})
+    assert cluster_labels(units).tolist() == ["Q1", "s2", "s3", "s4", "Q1"]
+
+
+def test_the_toy_rows_hold_every_documented_column_by_hand(toy_table):
+    row = toy_table.reset_index().iloc[0].to_dict()
+    expected = {"document": D, "guest": "甲", "theme": "PLG", "answer_paragraphs": 5, "clusters": 3,
+                "paragraphs": 3, "hits": 4, "tokens": 15, "prompted": 2, "unprompted": 1}
+    assert {k: row[k] for k in expected} == expected
+    assert list(toy_table.index.get_level_values("guest").unique()) == ["甲", "乙"]  # chapter order
+
+
+def test_the_toy_intervals_are_those_of_the_question_totals(toy_table):
+    # 甲's clusters in chapter order: Q1 = a1 + a2, Q2 = a3 + a4, a5 alone.
+    #   paragraphs per cluster 2, 2, 1; tokens 5, 5, 5; PLG paragraphs 2, 1, 0; PLG hits 3, 1, 0;
+    #   ARR paragraphs 0, 0, 1; ARR hits 0, 0, 3.
+    weights = bootstrap_weights(3, 500, 3)  # the table was built with resamples=500, seed=3
+    for theme_id, paragraphs, hits in [("PLG", [2, 1, 0], [3, 1, 0]), ("ARR", [0, 0, 1], [0, 0, 3])]:
+        row = toy_table.loc[("甲", theme_id)]
+        low, high, deff = cluster_proportion(paragraphs, [2, 2, 1], weights)
+        assert (row["share_low"], row["share_high"], row["design_effect"]) == pytest.approx((low, high, deff))
+        rate_low, rate_high = cluster_rate(hits, [5, 5, 5], weights)
+        assert (row["hits_per_1k_low"], row["hits_per_1k_high"]) == pytest.approx((1000 * rate_low, 1000 * rate_high))
+
+
+def test_the_same_seed_gives_the_same_table_and_another_seed_another():
+    first = theme_by_guest(SEGMENTS, TOKENS, HITS, THEMES, resamples=200, seed=1)
+    pd.testing.assert_frame_equal(first, theme_by_guest(SEGMENTS, TOKENS, HITS, THEMES, resamples=200, seed=1))
+    # Ten questions of four paragraphs, PLG filling the first: a design effect well above 1, so
+    # the bootstrap (and its seed) matters.
+    segments = pd.DataFrame([(f"p{i}", "甲", "answer", f"Q{i // 4}", D) for i in range(40)], columns=SEGMENTS.columns)
+    hits = pd.DataFrame({"segment_id": ["p0", "p1", "p2", "p3", "p4", "p5", "p9", "p13"], "theme": "PLG"})
+    tokens = pd.DataFrame({"segment_id": [f"p{i}" for i in range(40)], "token": "词"})
+    one, two = (theme_by_guest(segments, tokens, hits, THEMES[:1], resamples=200, seed=seed).iloc[0] for seed in (1, 2))
+    assert one["design_effect"] > 1 and one["share_low"] != two["share_low"]
+    balance = theme_balance(SEGMENTS, HITS, resamples=200, seed=1)
+    pd.testing.assert_frame_equal(balance, theme_balance(SEGMENTS, HITS, resamples=200, seed=1))
+
+
+def test_answer_units_count_words_not_punctuation_and_zero_for_an_empty_answer():
+    segments = pd.concat([SEGMENTS, pd.DataFrame([("a6", "甲", "answer", "Q2", D)], columns=SEGMENTS.columns)])
+    units = answer_units(segments, TOKENS)
+    assert list(units.columns) == ["segment_id", "document", "guest", "question_id", "tokens"]
+    assert units.set_index("segment_id")["tokens"].to_dict() == {"a1": 3, "a2": 2, "a3": 4, "a4": 1, "a5": 5,
+                                                                 "b1": 2, "a6": 0}
+    assert list(units.index) == list(range(7)) and units["tokens"].dtype == "int64"
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_a_guest_without_words_has_no_rate_rather_than_a_division_by_zero():
+    segments = pd.DataFrame([("a", "丙", "answer", "Q", D)], columns=SEGMENTS.columns)
+    hits = pd.DataFrame({"segment_id": ["a"], "theme": ["PLG"]})
+    row = theme_by_guest(segments, TOKENS.iloc[0:0], hits, THEMES[:1], resamples=20, seed=1).iloc[0]
+    assert row["tokens"] == 0 and row["paragraphs"] == 1
+    assert np.isnan(row["hits_per_1k"]) and np.isnan(row["hits_per_1k_low"]) and np.isnan(row["hits_per_1k_high"])
+
+
+def test_balance_sign_and_value_equal_the_hand_worked_toy():
+    table = theme_balance(SEGMENTS, HITS, resamples=400, seed=5).set_index("guest")
+    assert ["guest", *[c for c in BALANCE_COLUMNS if c != "guest"]] == list(table.reset_index().columns)
+    甲 = table.loc["甲"]
+    # PLG in a1, a2, a3 (3 paragraphs); SLG in a2, a5 (2): (3 − 2) / (3 + 2) = +0.2, leaning PLG.
+    assert (甲["paragraphs_a"], 甲["paragraphs_b"]) == (3, 2)
+    assert 甲["balance"] == pytest.approx(0.2)
+    assert -1 <= 甲["balance_low"] < 甲["balance"] < 甲["balance_high"] <= 1
+    # 乙 has neither theme: undefined, and every resample is undefined.
+    assert list(table.index) == ["甲", "乙"]  # chapter order
+    assert (甲["document"], 甲["theme_a"], 甲["theme_b"], 甲["resamples"], 甲["seed"], 甲["resamples_undefined"]) == (
+        D, "PLG", "SLG", 400, 5, 0)
+    # The interval is 2q − 1 for q = PLG / (PLG + SLG) over the question totals:
+    # Q1 (a1 PLG, a2 PLG+SLG): 2 of 3; Q2 (a3 PLG): 1 of 1; a5 (SLG): 0 of 1.
+    low, high, _ = cluster_proportion([2, 1, 0], [3, 1, 1], bootstrap_weights(3, 400, 5))
+    assert (甲["balance_low"], 甲["balance_high"]) == pytest.approx((2 * low - 1, 2 * high - 1))
+    # 乙 has neither theme: undefined, and every resample is undefined.
+    乙 = table.loc["乙"]
+    assert np.isnan(乙["balance"]) and np.isnan(乙["balance_low"]) and 乙["resamples_undefined"] == 400
+
+
+def test_an_even_balance_is_zero_and_a_resample_with_only_one_theme_is_defined():
+    segments = pd.DataFrame({"segment_id": ["a", "b"], "guest": "甲", "role": "answer",
+                             "question_id": ["Q1", "Q2"], "document": D})
+    hits = pd.DataFrame({"segment_id": ["a", "b"], "theme": ["PLG", "SLG"]})
+    row = theme_balance(segments, hits, resamples=300, seed=2).iloc[0]
+    assert row["balance"] == 0.0 and row["resamples_undefined"] == 0
+    assert row["balance_low"] < 0 < row["balance_high"]
+
+
+def test_a_guest_with_only_the_second_theme_leans_fully_negative():
+    hits = pd.DataFrame([("a2", "SLG"), ("a5", "SLG")], columns=["segment_id", "theme"])
+    row = theme_balance(SEGMENTS, hits, resamples=200, seed=1).set_index("guest").loc["甲"]
+    assert row["balance"] == -1.0 and row["balance_low"] == -1.0 and row["balance_high"] > -1.0
+
+
+def test_undefined_resamples_are_counted_at_the_rate_chance_predicts():
+    # Two clusters, only one carries PLG or SLG: a resample of 2 clusters misses it with
+    # probability (1/2)² = 1/4. Over 4000 resamples the count is 1000 ± 4·27 (binomial sd).
+    segments = pd.DataFrame({"segment_id": ["a", "b"], "guest": "甲", "role": "answer",
+                             "question_id": ["Q1", "Q2"], "document": D})
+    hits = pd.DataFrame({"segment_id": ["a"], "theme": ["PLG"]})
+    row = theme_balance(segments, hits, resamples=4000, seed=11).iloc[0]
+    sd = np.sqrt(4000 * 0.25 * 0.75)
+    assert abs(row["resamples_undefined"] - 1000) < 4 * sd
+    assert row["resamples"] == 4000 and row["balance"] == 1.0
+
+
+def test_clopper_pearson_equals_scipy_binomtest():
+    for k, n in [(0, 17), (1, 17), (3, 17), (8, 17), (17, 17), (7, 8), (16, 52)]:
+        expected = sps.binomtest(k, n).proportion_ci(0.95, method="exact")
+        assert clopper_pearson(k, n) == pytest.approx((expected.low, expected.high), abs=1e-12)
+
+
+def test_garwood_equals_the_chi_square_form_of_the_exact_poisson_interval():
+    for count in [1, 2, 5, 46]:
+        low, high = garwood(count)
+        assert low == pytest.approx(sps.chi2.ppf(0.025, 2 * count) / 2)
+        assert high == pytest.approx(sps.chi2.ppf(0.975, 2 * count + 2) / 2)
+    assert garwood(0) == (0.0, pytest.approx(-np.log(0.025)))  # the "rule of 3.7" for no event
+
+
+def test_without_clustering_information_the_share_interval_is_exact_binomial():
+    # One cluster (no between-question variation can be estimated) or no bootstrap spread:
+    # the interval is scipy's Clopper–Pearson for k of n.
+    expected = sps.binomtest(3, 12).proportion_ci(0.95, method="exact")
+    low, high, deff = share_interval(3, 12, np.full(100, 0.25), clusters=1)
+    assert (low, high, deff) == (pytest.approx(expected.low), pytest.approx(expected.high), 1.0)
+
+
+def test_the_share_interval_by_hand_for_a_known_bootstrap_variance():
+    # k = 6 of n = 20 in G = 5 questions; bootstrap draws 0.2 and 0.4 alternate: variance (ddof 1)
+    # of 1000 draws = 0.01 · 1000/999; corrected by G/(G−1) = 5/4 → 0.0125·1000/999.
+    # Binomial variance 0.3·0.7/20 = 0.0105 → design effect 1.1905; effective n = 20 / deff
+    # · (1.959964 / t_{.975,4} = 2.776445)² = 16.783 · 0.49833 = 8.3636; k_eff = 0.3 · n_eff.
+    draws = np.tile([0.2, 0.4], 500)
+    variance = 0.01 * 1000 / 999 * 5 / 4
+    deff = variance / 0.0105
+    n_eff = 20 / deff * (1.959963985 / 2.776445105) ** 2
+    low, high, got_deff = share_interval(6, 20, draws, clusters=5)
+    assert got_deff == pytest.approx(deff)
+    assert n_eff == pytest.approx(8.3636, abs=1e-3)
+    assert low == pytest.approx(sps.beta.ppf(0.025, 0.3 * n_eff, 0.7 * n_eff + 1))
+    assert high == pytest.approx(sps.beta.ppf(0.975, 0.3 * n_eff + 1, 0.7 * n_eff))
+
+
+def test_a_design_effect_below_one_is_not_used_to_narrow_the_interval():
+    # Bootstrap spread smaller than binomial: the effective n stays n (Korn–Graubard's cap).
+    low, high, deff = share_interval(6, 20, np.tile([0.29, 0.31], 50), clusters=200)
+    assert deff == 1.0
+    n_eff = 20 * (sps.norm.ppf(0.975) / sps.t.ppf(0.975, 199)) ** 2
+    expected = clopper_pearson(0.3 * n_eff, n_eff)
+    assert (low, high) == pytest.approx(expected)
+
+
+def test_more_spread_across_questions_gives_a_wider_interval():
+    narrow = share_interval(6, 20, np.tile([0.25, 0.35], 50), clusters=5)
+    wide = share_interval(6, 20, np.tile([0.1, 0.5], 50), clusters=5)
+    assert wide[0] < narrow[0] and wide[1] > narrow[1] and wide[2] > narrow[2]
+
+
+def test_fewer_questions_give_a_wider_interval_for_the_same_spread():
+    draws = np.tile([0.25, 0.35], 50)
+    few, many = share_interval(6, 20, draws, clusters=3), share_interval(6, 20, draws, clusters=30)
+    assert few[0] < many[0] and few[1] > many[1]
+
+
+def test_the_rate_interval_by_hand_without_spread_is_exact_poisson():
+    # 4 hits in 2000 tokens, one cluster: Garwood's interval divided by the exposure.
+    low, high = cluster_rate([4], [2000], bootstrap_weights(1, 10, 0))
+    assert low == pytest.approx(sps.chi2.ppf(0.025, 8) / 2 / 2000)
+    assert high == pytest.approx(sps.chi2.ppf(0.975, 10) / 2 / 2000)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 8), st.integers(0, 8)), min_size=1, max_size=12), st.integers(0, 10))
+def test_share_intervals_are_sane_for_any_interview(clusters, seed):
+    sizes = np.array([m for m, _ in clusters])
+    positives = np.array([min(m, k) for m, k in clusters])
+    k, n = positives.sum(), sizes.sum()
+    low, high, deff = cluster_proportion(positives, sizes, bootstrap_weights(len(sizes), 200, seed))
+    assert 0 <= low <= k / n <= high <= 1 and deff >= 1
+    assert high > low  # never a single point, never [0, 0]
+    assert (low > 0) == (k >= 1)
+    assert (high < 1) == (k < n)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 300), st.integers(0, 6)), min_size=1, max_size=10), st.integers(0, 10))
+def test_rate_intervals_are_sane_for_any_interview(clusters, seed):
+    tokens = np.array([t for t, _ in clusters])
+    counts = np.array([c for _, c in clusters])
+    low, high = cluster_rate(counts, tokens, bootstrap_weights(len(tokens), 200, seed))
+    rate = counts.sum() / tokens.sum()
+    assert 0 <= low <= rate <= high and high > 0
+    assert (low > 0) == (counts.sum() >= 1)
+
+
+def test_real_chapter_intervals_are_never_a_point_and_bounded_away_from_zero(segments, tokens):
+    from analysis.themes import find_theme_hits, load_codebook
+
+    themes = load_codebook()
+    table = theme_by_guest(segments, tokens, find_theme_hits(segments, themes), themes, resamples=300, seed=2)
+    assert (table["share_high"] > table["share_low"]).all()
+    assert ((table["share_low"] > 0) == (table["paragraphs"] > 0)).all()
+    assert ((table["hits_per_1k_low"] > 0) == (table["hits"] > 0)).all()
+    assert (table["share_low"] <= table["share"]).all() and (table["share"] <= table["share_high"]).all()
+    assert table.groupby("guest")["clusters"].first().to_dict() == {"徐至行": 10, "刘景媛": 13, "丁宁": 6, "刘超": 8}
+
+
+# ---------------------------------------------------------------------------------------------
+# Coverage: simulated interviews whose true rate is known.
+#
+# Ten questions with 1–9 answer paragraphs each (like a guest here: 6–13 questions, 17–52
+# paragraphs). Each question has its own rate drawn from a beta distribution with mean μ and
+# intraclass correlation ρ — themes cluster by question as they do in the chapter. The target is
+# μ. 300 simulations: if the true coverage were 95%, the observed rate would fall below 0.88 with
+# probability < 1e-6 (binomial sd 0.0126, 0.88 is 5.5 sd below); a method that really covered 88%
+# or less fails about half the time or more. The naive paragraph bootstrap is run alongside to
+# show the simulation can tell: it covers ≈ 75% here.
+# ---------------------------------------------------------------------------------------------
+SIZES = np.array([9, 6, 5, 5, 4, 4, 3, 3, 2, 1])
+SIMS = 300
+FLOOR = 0.88
+
+
+def _simulate_shares(mu, rho, seed):
+    rng = np.random.default_rng(seed)
+    a, b = mu * (1 - rho) / rho, (1 - mu) * (1 - rho) / rho
+    covered = naive_covered = 0
+    for sim in range(SIMS):
+        positives = rng.binomial(SIZES, rng.beta(a, b, len(SIZES)))
+        low, high, _ = cluster_proportion(positives, SIZES, bootstrap_weights(len(SIZES), 300, sim))
+        covered += low <= mu <= high
+        paragraphs = np.concatenate([[1] * k + [0] * (m - k) for k, m in zip(positives, SIZES)])
+        means = paragraphs[rng.integers(0, len(paragraphs), (300, len(paragraphs)))].mean(axis=1)
+        naive_low, naive_high = np.percentile(means, [2.5, 97.5])
+        naive_covered += naive_low <= mu <= naive_high
+    return covered / SIMS, naive_covered / SIMS
+
+
+@pytest.mark.parametrize("mu, rho", [(0.3, 0.3), (0.08, 0.2)], ids=["common-theme", "rare-theme"])
+def test_share_intervals_cover_the_true_rate_of_clustered_interviews(mu, rho):
+    coverage, naive = _simulate_shares(mu, rho, seed=2024)
+    assert coverage >= FLOOR, coverage
+    assert naive < FLOOR, naive  # the paragraph bootstrap the issue reported would fail this test
+
+
+def test_rate_intervals_cover_the_true_rate_of_clustered_interviews():
+    # Hits per token: each question has its own rate (gamma, mean λ, shape 0.5 → strong
+    # clustering), answers of ~70 tokens per paragraph.
+    rng = np.random.default_rng(7)
+    lam, tokens = 0.006, SIZES * 70
+    covered = 0
+    for sim in range(SIMS):
+        counts = rng.poisson(tokens * rng.gamma(0.5, lam / 0.5, len(SIZES)))
+        low, high = cluster_rate(counts, tokens, bootstrap_weights(len(SIZES), 300, sim))
+        covered += low <= lam <= high
+    assert covered / SIMS >= FLOOR, covered / SIMS
+
+
+# --- rates and the balance by hand, and edge cases ----------------------------------------------
+
+def test_the_rate_interval_by_hand_for_known_resamples():
+    # Two questions: 6 hits in 100 tokens, 0 hits in 100 tokens. Three resamples, given as weights:
+    # (Q1, Q1) → 12/200 = .06, (Q2, Q2) → 0, (Q1, Q2) → 6/200 = .03. Their variance (ddof 1) is
+    # .0009, corrected by G/(G−1) = 2 → .0018. Poisson variance of the rate .03 over 200 tokens:
+    # .03/200 = .00015 → design effect 12; effective exposure 200/12 · (z / t_{.975,1})², floored at
+    # 1/rate (one effective hit) = 33.3 tokens, since (1.96/12.706)² · 16.7 = 0.40 is less.
+    weights = np.array([[2, 0], [0, 2], [1, 1]])
+    low, high = cluster_rate([6, 0], [100, 100], weights)
+    exposure = 1 / 0.03
+    assert low == pytest.approx(sps.chi2.ppf(0.025, 2) / 2 / exposure)
+    assert high == pytest.approx(sps.chi2.ppf(0.975, 4) / 2 / exposure)
+
+
+def test_the_rate_interval_with_many_questions_and_no_floor():
+    # Ten questions of 100 tokens, 2 hits in each of the first five and 1 in the others: rate
+    # .015. Resamples as given: the first five twice → .02, the others twice → .01, each once → .015.
+    weights = np.array([[2] * 5 + [0] * 5, [0] * 5 + [2] * 5, [1] * 10])
+    low, high = cluster_rate([2] * 5 + [1] * 5, [100] * 10, weights)
+    variance = np.var([0.02, 0.01, 0.015], ddof=1) * 10 / 9  # 2.78e-5; Poisson 1.5e-5: deff 1.85
+    exposure = 1000 / (variance / (0.015 / 1000)) * (sps.norm.ppf(0.975) / sps.t.ppf(0.975, 9)) ** 2
+    assert exposure > 1 / 0.015  # the floor does not bind here
+    assert low == pytest.approx(sps.gamma.ppf(0.025, 0.015 * exposure) / exposure)
+    assert high == pytest.approx(sps.gamma.ppf(0.975, 0.015 * exposure + 1) / exposure)
+
+
+def test_one_hit_keeps_a_positive_lower_bound_however_clustered():
+    low, high = cluster_rate([1, 0], [10, 1000], np.array([[2, 0], [0, 2], [1, 1]]))
+    # the floor holds one effective hit in all 1010 tokens: Garwood's interval for 1 event
+    assert low == pytest.approx(sps.chi2.ppf(0.025, 2) / 2 / 1010)
+    assert high == pytest.approx(sps.chi2.ppf(0.975, 4) / 2 / 1010)
+
+
+def test_no_hit_in_five_questions_gives_the_t_widened_exact_upper_bound():
+    low, high = cluster_rate([0] * 5, [200] * 5, bootstrap_weights(5, 50, 1))
+    exposure = 1000 * (sps.norm.ppf(0.975) / sps.t.ppf(0.975, 4)) ** 2
+    assert low == 0.0 and high == pytest.approx(-np.log(0.025) / exposure)
+
+
+def test_the_confidence_level_is_passed_through():
+    weights = np.array([[2, 0], [0, 2], [1, 1]])
+    low50, high50 = cluster_rate([6, 0], [100, 100], weights, level=0.5)
+    exposure = 1 / 0.03
+    assert low50 == pytest.approx(sps.gamma.ppf(0.25, 1) / exposure)
+    assert high50 == pytest.approx(sps.gamma.ppf(0.75, 2) / exposure)
+    # Shares: resampled 1, 0, .5 — a huge design effect, so the floor holds: one positive and one
+    # negative paragraph (n_eff = 2, k_eff = 1).
+    p_low, p_high, _ = cluster_proportion([3, 0], [3, 3], weights, level=0.5)
+    expected = sps.binomtest(1, 2).proportion_ci(0.5, method="exact")
+    assert (p_low, p_high) == pytest.approx((expected.low, expected.high))
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_a_resample_of_wordless_questions_is_left_out_quietly():
+    low, high = cluster_rate([1, 0], [10, 0], np.array([[0, 2], [2, 0], [1, 1]]))
+    assert 0 < low < high
+
+
+def test_the_balance_interval_follows_the_question_totals_when_they_vary():
+    # Ten questions of four paragraphs; PLG twice in Q0, once in Q1 and Q3, SLG once in Q2, Q4,
+    # Q5, Q6: a design effect above 1, so the resamples matter.
+    segments = pd.DataFrame([(f"p{i}", "甲", "answer", f"Q{i // 4}", D) for i in range(40)], columns=SEGMENTS.columns)
+    hits = pd.DataFrame({"segment_id": ["p0", "p1", "p4", "p12", "p8", "p16", "p20", "p24"],
+                         "theme": ["PLG"] * 4 + ["SLG"] * 4})
+    row = theme_balance(segments, hits, resamples=500, seed=9).iloc[0]
+    a = np.array([2, 1, 0, 1, 0, 0, 0, 0, 0, 0])
+    b = np.array([0, 0, 1, 0, 1, 1, 1, 0, 0, 0])
+    weights = bootstrap_weights(10, 500, 9)
+    defined = weights @ (a + b) > 0
+    draws = (weights @ a)[defined] / (weights @ (a + b))[defined]
+    low, high, deff = share_interval(4, 8, draws, 10)
+    assert deff > 1 and row["resamples_undefined"] == int((~defined).sum())
+    assert (row["balance_low"], row["balance_high"]) == pytest.approx((2 * low - 1, 2 * high - 1))
+    assert row["balance"] == 0.0
+    other = theme_balance(segments, hits, resamples=500, seed=10).iloc[0]
+    assert other["balance_low"] != row["balance_low"]  # the seed is used
+
+
+def test_no_answers_give_empty_tables_with_the_documented_columns():
+    questions = SEGMENTS[SEGMENTS["role"] == "question"]
+    assert list(theme_by_guest(questions, TOKENS, HITS, THEMES, resamples=10).columns) == THEME_BY_GUEST_COLUMNS
+    assert list(theme_balance(questions, HITS, resamples=10).columns) == BALANCE_COLUMNS
+
+
+def test_bootstrap_weights_count_how_often_each_question_is_drawn():
+    weights = bootstrap_weights(4, 300, 5)
+    draws = bootstrap_indices(4, 300, 5)
+    assert weights.shape == (300, 4) and (weights.sum(axis=1) == 4).all()
+    assert (weights[:, 2] == (draws == 2).sum(axis=1)).all()
+    assert draws.min() == 0 and draws.max() == 3
+
+
+def test_two_questions_are_a_t_with_one_degree_of_freedom():
+    # deff 1 (no spread), 500 of 1000 paragraphs in 2 questions: n_eff = 1000 · (z / t_{.975,1})²
+    # = 1000 · (1.96 / 12.706)² = 23.8, well above the floor of 2.
+    low, high, _ = share_interval(500, 1000, np.full(10, 0.5), clusters=2)
+    n_eff = 1000 * (sps.norm.ppf(0.975) / sps.t.ppf(0.975, 1)) ** 2
+    assert n_eff == pytest.approx(23.79, abs=0.01)
+    assert (low, high) == pytest.approx(clopper_pearson(0.5 * n_eff, n_eff))
+
+
+def test_two_resamples_of_two_questions_still_give_a_variance():
+    # draws .2 and .6 (ddof 1: .08), G/(G−1) = 2 → .16; binomial .4·.6/10 = .024 → deff 6.67
+    _, _, deff = share_interval(4, 10, np.array([0.2, 0.6]), clusters=2)
+    assert deff == pytest.approx(0.16 / 0.024)
+
+
+def test_nothing_to_count_gives_no_interval():
+    assert all(np.isnan(clopper_pearson(0, 0)))
+    assert all(np.isnan(share_interval(0, 0, np.array([0.1, 0.2]), 3)))
+    assert all(np.isnan(rate_interval(0, 0, np.array([0.1, 0.2]), 3)))
+
+
+@pytest.mark.parametrize("k, floor_k, floor_n", [
+    (1, 1, 20),    # one positive: 1 / p = 20 = n, so no shrinkage at all
+    (2, 1, 10),    # two positives: one positive in 10 effective paragraphs
+    (19, 19, 20),  # one negative: 1 / (1 − p) = 20 = n, no shrinkage
+    (18, 9, 10),   # two negatives: one negative in 10 effective paragraphs
+])
+def test_the_floor_keeps_one_positive_and_one_negative_paragraph(k, floor_k, floor_n):
+    # Draws alternating 0 and 1 over 5 questions: a design effect so large that without the floor
+    # the effective n would fall below 1.
+    low, high, _ = share_interval(k, 20, np.tile([0.0, 1.0], 50), clusters=5)
+    assert (low, high) == pytest.approx(clopper_pearson(floor_k, floor_n))
+
+
+def test_none_of_seventeen_paragraphs_in_six_questions_by_hand():
+    # 丁宁's AI_INFRA cell: 0 of 17, 6 questions. No spread to estimate (design effect 1); the
+    # t-correction gives n_eff = 17 · (1.96 / 2.571)² = 9.88; Clopper–Pearson upper bound for 0 of
+    # 9.88 = 1 − 0.025^(1/9.88) = 0.311. Never [0, 0].
+    low, high, deff = share_interval(0, 17, np.zeros(100), clusters=6)
+    n_eff = 17 * (sps.norm.ppf(0.975) / sps.t.ppf(0.975, 5)) ** 2
+    assert (low, deff) == (0.0, 1.0)
+    assert high == pytest.approx(1 - 0.025 ** (1 / n_eff)) and high == pytest.approx(0.311, abs=1e-3)
