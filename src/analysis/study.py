@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -54,6 +55,13 @@ class Study:
         if unit not in self._dfms:
             self._dfms[unit] = build_dfm(self.tables["segments"], self.tables["tokens"], unit)
         return self._dfms[unit]
+
+    @cached_property
+    def lexicon(self):
+        """The lexicon the tables were built with (its synonyms widen a term search)."""
+        from .lexicon import load_lexicon
+
+        return load_lexicon(self.build_parameters.get("lexicons"))
 
     @property
     def guests(self) -> list[str]:
