@@ -31,8 +31,8 @@ COUNT_COLUMNS = ["guest", "matches", "paragraphs", "answer_paragraphs", "share"]
 #: where the explorer's CSV exports go (``make clean`` removes scratch/); never a root's folders
 EXPORTS = PROJECT_ROOT / "scratch" / "explorer"
 
-_MONO = ("font-family:'Noto Sans Mono CJK SC','Noto Sans CJK SC','Noto Sans Mono',monospace;"
-         "white-space:nowrap;font-size:13px")
+_FONT = "font-family:'Noto Sans Mono CJK SC','Noto Sans CJK SC','Noto Sans Mono',monospace;font-size:13px;"
+_MONO = _FONT + "white-space:nowrap"
 
 
 # -- the codebook entry in words -------------------------------------------------------------
@@ -182,8 +182,14 @@ def kwic_text(lines: pd.DataFrame) -> str:
     return "\n".join(out)
 
 
-def _td(text, style: str = "") -> str:
-    return f"<td style='padding:1px 6px;border:none;{style}'>{html.escape(_flat(text))}</td>"
+def _td(text, style: str = "", limit: int | None = None) -> str:
+    """A cell that never wraps (JupyterLab's and nbconvert's stylesheets set ``white-space: normal`` on td);
+    text longer than ``limit`` characters is cut with … and shown whole as a tooltip."""
+    text = _flat(text)
+    title = ""
+    if limit and len(text) > limit:
+        title, text = f' title="{html.escape(text)}"', text[: limit - 1] + "…"
+    return f'<td style="padding:1px 6px;border:none;white-space:nowrap;{style}"{title}>{html.escape(text)}</td>'
 
 
 def kwic_html(lines: pd.DataFrame, max_rows: int | None = 500, group: str | None = None) -> str:
@@ -191,7 +197,7 @@ def kwic_html(lines: pd.DataFrame, max_rows: int | None = 500, group: str | None
 
     ``group``: a column whose change starts a heading row (the static summary groups by theme).
     """
-    head = "".join(f"<th style='padding:1px 6px;text-align:{a}'>{h}</th>" for h, a in [
+    head = "".join(f'<th style="padding:1px 6px;text-align:{a};white-space:nowrap">{h}</th>' for h, a in [
         ("guest", "left"), ("codebook entry", "left"), ("left context", "right"), ("match", "center"),
         ("right context", "left"), ("paragraph", "left")])
     rows, current = [], None
@@ -201,13 +207,14 @@ def kwic_html(lines: pd.DataFrame, max_rows: int | None = 500, group: str | None
             current = getattr(row, group)
             rows.append(f"<tr><td colspan='6' style='padding:6px 6px 2px;text-align:left;font-weight:bold;"
                         f"border-bottom:1px solid #ccc'>{html.escape(str(current))}</td></tr>")
-        rows.append("<tr>" + _td(row.guest, "text-align:left") + _td(row.entry, "text-align:left;color:#666")
-                    + _td(row.left, "text-align:right") + _td(row.match, "text-align:center;font-weight:bold;"
-                                                                      "color:#b30000;background:#fff3cd")
-                    + _td(row.right, "text-align:left") + _td(row.segment_id.rsplit("-", 1)[-1], "color:#888")
-                    + "</tr>")
+        rows.append("<tr>" + _td(row.guest, _FONT + "text-align:left")
+                    + _td(row.entry, _FONT + "text-align:left;color:#666", limit=22)
+                    + _td(row.left, _FONT + "text-align:right")
+                    + _td(row.match, _FONT + "text-align:center;font-weight:bold;color:#b30000;background:#fff3cd")
+                    + _td(row.right, _FONT + "text-align:left")
+                    + _td(row.segment_id.rsplit("-", 1)[-1], _FONT + "color:#888") + "</tr>")
     more = "" if max_rows is None or len(lines) <= max_rows else f"<p>… {len(lines) - max_rows} more (export to CSV)</p>"
-    return (f"<div style='overflow-x:auto;max-width:100%'><table class='kwic' style='border-collapse:collapse;{_MONO}'>"
+    return (f'<div style="overflow-x:auto;max-width:100%"><table class="kwic" style="border-collapse:collapse;{_MONO}">'
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>{more}")
 
 
@@ -245,8 +252,8 @@ class Summary:
     per_cell: int
 
     def _repr_html_(self) -> str:
-        return (f"<p>Top {self.per_cell} passage(s) per theme and guest (the paragraphs with the most codebook hits; "
-                "open the notebook in JupyterLab for the live explorer).</p>"
+        return (f"<p>{len(self.lines)} passages: per theme and guest, the {self.per_cell} answer paragraph(s) with "
+                "the most codebook hits, one line each.</p>"
                 + kwic_html(self.lines, max_rows=None, group="heading"))
 
     def __repr__(self) -> str:
@@ -339,8 +346,9 @@ def _explorer_class():
         def _repr_mimebundle_(self, **kwargs):
             bundle = super()._repr_mimebundle_(**kwargs)
             if bundle:
-                bundle["text/html"] = ("<p><i>The live explorer (theme, term, guests) runs in JupyterLab: "
-                                       "<code>make lab</code>, notebook 07.</i></p>")
+                bundle["text/html"] = ("<p><i>The live explorer needs a running kernel: open this notebook in "
+                                       "JupyterLab (<code>make lab</code>). The summary below lists the top "
+                                       "passages.</i></p>")
                 bundle["text/plain"] = "explorer widget: open this notebook in JupyterLab"
             return bundle
 
