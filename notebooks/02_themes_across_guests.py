@@ -34,7 +34,7 @@ from IPython.display import display
 
 from analysis.charts import draw_balance, draw_heatmap, draw_prevalence, draw_prompted, prompted_frame, share_matrix
 from analysis.figures import text
-from analysis.kwic import evidence_for
+from analysis.explorer import evidence_view
 from analysis.study import open_study
 
 study = open_study(root, save_to, lang=lang, guests=guests, themes=themes, evidence_rows=evidence_rows)
@@ -88,4 +88,4 @@ study.show(fig, "theme_prompted_vs_unprompted", title=text("prompted_title", lan
 # ## Evidence: the passages behind the numbers
 
 # %%
-display(evidence_for(study.tables["kwic"], guests, themes, per_cell=evidence_rows))
+evidence_view(study, guests, themes, per_cell=evidence_rows)

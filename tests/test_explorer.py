@@ -149,3 +149,19 @@ def test_the_widget_rerenders_and_combines_its_controls(study):
     assert box.result.message.startswith("no guest selected") and box.result.lines.empty
     bundle = box._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle and "JupyterLab" in bundle["text/html"]
+
+
+def test_the_html_export_shows_a_widget_by_its_fallback_not_a_blank():
+    import nbformat
+
+    from analysis.runner import WIDGET_NOTE, WIDGET_VIEW, without_widgets
+
+    view = {"model_id": "abc", "version_major": 2, "version_minor": 0}
+    notebook = nbformat.v4.new_notebook(metadata={"widgets": {"application/vnd.jupyter.widget-state+json": {}}})
+    notebook.cells = [nbformat.v4.new_code_cell(outputs=[
+        nbformat.v4.new_output("execute_result", {WIDGET_VIEW: view, "text/html": "<p>fallback</p>", "text/plain": "VBox(…)"}),
+        nbformat.v4.new_output("display_data", {WIDGET_VIEW: view, "text/plain": "VBox(children=(…))"}),
+    ])]
+    outputs = without_widgets(notebook).cells[0].outputs
+    assert [o.data for o in outputs] == [{"text/html": "<p>fallback</p>"}, {"text/html": WIDGET_NOTE}]
+    assert "widgets" not in notebook.metadata

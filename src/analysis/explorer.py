@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .kwic import KWIC_COLUMNS, kwic, kwic_for_hits
+from .kwic import KWIC_COLUMNS, evidence_for, kwic, kwic_for_hits
 from .paths import PROJECT_ROOT
 
 #: the lines' columns: the kwic.csv schema and ``entry``, the codebook entry in words
@@ -93,7 +93,7 @@ class Exploration:
     @property
     def title(self) -> str:
         parts = ([f"theme {self.theme}"] if self.theme else []) + ([f"term “{self.term}”"] if self.term else [])
-        return " AND ".join(parts) + (f" · {', '.join(self.guests)}" if self.guests else "")
+        return " AND ".join(parts) + (f" · guests: {', '.join(self.guests)}" if self.guests else "")
 
     def _repr_html_(self) -> str:
         if self.message:
@@ -198,8 +198,8 @@ def kwic_html(lines: pd.DataFrame, max_rows: int | None = 500, group: str | None
     ``group``: a column whose change starts a heading row (the static summary groups by theme).
     """
     head = "".join(f'<th style="padding:1px 6px;text-align:{a};white-space:nowrap">{h}</th>' for h, a in [
-        ("guest", "left"), ("codebook entry", "left"), ("left context", "right"), ("match", "center"),
-        ("right context", "left"), ("paragraph", "left")])
+        ("guest", "left"), ("¶", "left"), ("codebook entry", "left"), ("left context", "right"), ("match", "center"),
+        ("right context", "left")])
     rows, current = [], None
     shown = lines if max_rows is None else lines.head(max_rows)
     for row in shown.itertuples(index=False):
@@ -208,11 +208,11 @@ def kwic_html(lines: pd.DataFrame, max_rows: int | None = 500, group: str | None
             rows.append(f"<tr><td colspan='6' style='padding:6px 6px 2px;text-align:left;font-weight:bold;"
                         f"border-bottom:1px solid #ccc'>{html.escape(str(current))}</td></tr>")
         rows.append("<tr>" + _td(row.guest, _FONT + "text-align:left")
+                    + _td(row.segment_id.rsplit("-", 1)[-1], _FONT + "color:#888")
                     + _td(row.entry, _FONT + "text-align:left;color:#666", limit=22)
                     + _td(row.left, _FONT + "text-align:right")
                     + _td(row.match, _FONT + "text-align:center;font-weight:bold;color:#b30000;background:#fff3cd")
-                    + _td(row.right, _FONT + "text-align:left")
-                    + _td(row.segment_id.rsplit("-", 1)[-1], _FONT + "color:#888") + "</tr>")
+                    + _td(row.right, _FONT + "text-align:left") + "</tr>")
     more = "" if max_rows is None or len(lines) <= max_rows else f"<p>… {len(lines) - max_rows} more (export to CSV)</p>"
     return (f'<div style="overflow-x:auto;max-width:100%"><table class="kwic" style="border-collapse:collapse;{_MONO}">'
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>{more}")
@@ -246,18 +246,34 @@ def export_selection(result: Exploration, folder: Path | str | None = None) -> P
 # -- the page without a kernel ---------------------------------------------------------------
 @dataclass
 class Summary:
-    """The top passages per theme and guest, for a page without a live kernel (the HTML export)."""
+    """Concordance lines grouped by theme, for a page without a live kernel (the HTML export)."""
 
     lines: pd.DataFrame
     per_cell: int
+    note: str = ""
 
     def _repr_html_(self) -> str:
-        return (f"<p>{len(self.lines)} passages: per theme and guest, the {self.per_cell} answer paragraph(s) with "
-                "the most codebook hits, one line each.</p>"
-                + kwic_html(self.lines, max_rows=None, group="heading"))
+        return f"<p>{html.escape(self.note)}</p>" + kwic_html(self.lines, max_rows=None, group="heading")
 
     def __repr__(self) -> str:
         return kwic_text(self.lines)
+
+
+def passages(study, lines: pd.DataFrame, per_cell: int, note: str = "") -> Summary:
+    """Lines of the kwic table (e.g. :func:`analysis.kwic.evidence_for`) with their codebook entry in words,
+    grouped under a heading per theme."""
+    patterns = _codebook_patterns(study.build_parameters.get("codebook"))
+    names = study.theme_names()
+    lines = lines.assign(entry=[entry_of(t, e, patterns) for t, e in zip(lines["theme"], lines["term"])],
+                         heading=[f"{t} · {names.get(t, t)}" for t in lines["theme"]])
+    return Summary(lines.reset_index(drop=True), per_cell, note)
+
+
+def evidence_view(study, guests: list[str], themes: list[str], per_cell: int = 3) -> Summary:
+    """Notebook 02's evidence: the first ``per_cell`` passages (one per paragraph) per theme and guest."""
+    lines = evidence_for(study.tables["kwic"], guests, themes, per_cell=per_cell)
+    return passages(study, lines, per_cell, f"{len(lines)} passages: per theme and guest, the first {per_cell} answer "
+                                            "paragraph(s) with a codebook hit, one line each.")
 
 
 def static_summary(study, per_cell: int = 2, width: int = 20) -> Summary:
@@ -272,11 +288,9 @@ def static_summary(study, per_cell: int = 2, width: int = 20) -> Summary:
                          _t=lines["theme"].map({t: i for i, t in enumerate(themes)}))
     lines = lines.sort_values(["_t", "_g", "_hits", "segment_id", "char_start"], ascending=[True, True, False, True, True])
     lines = lines.drop_duplicates(["theme", "segment_id"]).groupby(["theme", "guest"], sort=False).head(per_cell)
-    patterns = _codebook_patterns(study.build_parameters.get("codebook"))
-    names = study.theme_names()
-    lines = lines.assign(entry=[entry_of(t, e, patterns) for t, e in zip(lines["theme"], lines["term"])],
-                         heading=[f"{t} · {names[t]}" for t in lines["theme"]])
-    return Summary(lines.drop(columns=["_hits", "_g", "_t"]).reset_index(drop=True), per_cell)
+    lines = lines.drop(columns=["_hits", "_g", "_t"])
+    return passages(study, lines, per_cell, f"{len(lines)} passages: per theme and guest, the {per_cell} answer "
+                                            "paragraph(s) with the most codebook hits, one line each.")
 
 
 # -- the live widget ---------------------------------------------------------------------------

@@ -31,6 +31,14 @@ BUILD_MANIFEST = "build_manifest.json"
 SCRATCH = PROJECT_ROOT / "scratch" / "figures"
 
 
+class FigureRecord(dict):
+    """A shown figure's manifest record. Displays as nothing, so a cell ending in ``study.show(…)``
+    shows the chart and its caption, not the record's dict as the cell's result."""
+
+    def _ipython_display_(self) -> None:
+        pass
+
+
 @dataclass
 class Study:
     root: Path
@@ -124,8 +132,8 @@ class Study:
         import matplotlib.pyplot as plt
 
         name = self.figure_name(stem)
-        record = {"name": name, "notebook": self.notebook, "title": title, "caption": caption,
-                  "source_table": source, "parameters": {**self.build_parameters, **self.display}, "files": []}
+        record = FigureRecord(name=name, notebook=self.notebook, title=title, caption=caption, source_table=source,
+                              parameters={**self.build_parameters, **self.display}, files=[])
         if self.save_to is not None:
             record["files"] = [p.name for p in save_figure(fig, name, self.save_to)]
         display(fig)
