@@ -66,7 +66,10 @@ study.show(fig, "theme_prevalence_intervals", title=text("prevalence_title", lan
 
 # %%
 balance = study.tables["plg_slg_balance"]
-display(balance[balance["guest"].isin(guests)])
+shown = balance.loc[balance["guest"].isin(guests), ["guest", "paragraphs_a", "paragraphs_b", "balance", "balance_low",
+                                                     "balance_high"]]
+display(shown.rename(columns={"paragraphs_a": "PLG paragraphs", "paragraphs_b": "SLG paragraphs"})
+        .style.format(precision=2).hide(axis="index"))
 fig = draw_balance(balance, guests, lang)
 study.show(fig, "plg_slg_balance", title=text("balance_title", lang),
            caption="(PLG − SLG)/(PLG + SLG) over answer paragraphs, with 95% bootstrap interval; counts at right.",

@@ -193,6 +193,7 @@ def test_notebook_02_shows_every_chart_and_chinese_text(lab, browser):
     evidence = page.locator(".jp-OutputArea-output table.kwic tbody tr")
     heights = evidence.evaluate_all("rows => rows.map(r => r.getBoundingClientRect().height)")
     assert heights and max(heights) < 2 * min(heights), f"{name}: evidence lines wrap"
+    page.locator(".jp-Notebook .jp-Cell").first.scroll_into_view_if_needed()
     _shot(page, shots, "02_top")
     for i, stem in [(0, "02_heatmap"), (2, "02_balance")]:
         images.nth(i).scroll_into_view_if_needed()
