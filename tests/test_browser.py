@@ -7,7 +7,7 @@ error output, widgets drawn as widgets (not a ``VBox(children=…`` repr), one c
 ``study.show`` call, Chinese text present and a CJK font installed. Screenshots go to pytest's
 tmp folder and to ``/tmp/browser-shots/``.
 
-Needs Debian's ``chromium`` (never a downloaded browser) and the ``playwright`` package
+About 30 s. Needs Debian's ``chromium`` (never a downloaded browser) and the ``playwright`` package
 (the test extra); skipped with the reason when either is absent.
 """
 
@@ -31,7 +31,6 @@ import pytest
 from analysis.paths import NOTEBOOKS_DIR
 from analysis.pipeline import BuildConfig, build
 
-pytestmark = pytest.mark.slow
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
