@@ -134,7 +134,8 @@ def test_the_selection_exports_to_scratch_not_to_a_root(study, tmp_path):
     assert path.read_text(encoding="utf-8").count("\n") == len(result.lines) + 1
 
 
-def test_the_widget_rerenders_and_combines_its_controls(study):
+def test_the_widget_rerenders_and_combines_its_controls(study, tmp_path, monkeypatch):
+    monkeypatch.setattr("analysis.explorer.EXPORTS", tmp_path / "scratch" / "explorer")
     box = explorer_widget(study, theme="ARR")
     theme_box, term_box = box.children[0].children
     guest_box, _ = box.children[1].children
@@ -143,6 +144,10 @@ def test_the_widget_rerenders_and_combines_its_controls(study):
     assert set(box.result.lines["theme"]) == {"GLOBAL"}
     term_box.value = "客户"  # typed while a theme is selected: narrows, is not ignored
     assert set(box.result.lines["match"]) == {"客户"} and set(box.result.lines["theme"]) == {"GLOBAL"}
+    export, status = box.children[2].children
+    export.click()  # the button writes what is on screen to scratch/explorer/
+    written = tmp_path / "scratch" / "explorer" / "explorer_GLOBAL_客户_all-guests.csv"
+    assert written.exists() and str(written) in status.value
     theme_box.value = ""
     assert set(box.result.lines["theme"]) == {""} and len(box.result.lines) > 0
     guest_box.value = ()

@@ -86,6 +86,7 @@ class Exploration:
     theme: str = ""
     term: str = ""
     guests: list[str] = field(default_factory=list)
+    every_guest: bool = False  # the guests are all there are
 
     def __iter__(self):  # counts, lines = explore(...)
         return iter((self.counts, self.lines))
@@ -93,7 +94,8 @@ class Exploration:
     @property
     def title(self) -> str:
         parts = ([f"theme {self.theme}"] if self.theme else []) + ([f"term “{self.term}”"] if self.term else [])
-        return " AND ".join(parts) + (f" · guests: {', '.join(self.guests)}" if self.guests else "")
+        who = "all guests" if self.every_guest else f"guests: {', '.join(self.guests)}" if self.guests else ""
+        return " AND ".join(parts) + (f" · {who}" if who else "")
 
     def _repr_html_(self) -> str:
         if self.message:
@@ -151,7 +153,7 @@ def explore(study, theme: str = "", term: str = "", guests: list[str] | None = N
         "answer_paragraphs": [int(paragraphs.get(g, 0)) for g in guests],
     })
     counts["share"] = [percent(k, n) for k, n in zip(counts["paragraphs"], counts["answer_paragraphs"])]
-    result = Exploration(counts, lines, "", theme, term, guests)
+    result = Exploration(counts, lines, "", theme, term, guests, every_guest=guests == study.guests)
     if lines.empty:
         result.message = f"no passage matches {result.title} in the answers"
     return result
@@ -236,7 +238,7 @@ def export_selection(result: Exploration, folder: Path | str | None = None) -> P
     """Write the lines on screen to ``scratch/explorer/`` (or ``folder``) as UTF-8 CSV; return the file."""
     folder = Path(folder) if folder else EXPORTS
     folder.mkdir(parents=True, exist_ok=True)
-    guests = "all-guests" if not result.guests else "-".join(result.guests)
+    guests = "all-guests" if result.every_guest or not result.guests else "-".join(result.guests)
     name = "explorer_" + "_".join(_slug(p) for p in (result.theme or "any-theme", result.term or "any-term", guests))
     path = folder / f"{name}.csv"
     result.lines.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
