@@ -92,10 +92,16 @@ class Exploration:
         return iter((self.counts, self.lines))
 
     @property
+    def query(self) -> str:
+        return " AND ".join(([f"theme {self.theme}"] if self.theme else []) + ([f"term “{self.term}”"] if self.term else []))
+
+    @property
+    def who(self) -> str:
+        return "all guests" if self.every_guest else f"guests: {', '.join(self.guests)}"
+
+    @property
     def title(self) -> str:
-        parts = ([f"theme {self.theme}"] if self.theme else []) + ([f"term “{self.term}”"] if self.term else [])
-        who = "all guests" if self.every_guest else f"guests: {', '.join(self.guests)}" if self.guests else ""
-        return " AND ".join(parts) + (f" · {who}" if who else "")
+        return f"{self.query} · {self.who}"
 
     def _repr_html_(self) -> str:
         if self.message:
@@ -155,7 +161,7 @@ def explore(study, theme: str = "", term: str = "", guests: list[str] | None = N
     counts["share"] = [percent(k, n) for k, n in zip(counts["paragraphs"], counts["answer_paragraphs"])]
     result = Exploration(counts, lines, "", theme, term, guests, every_guest=guests == study.guests)
     if lines.empty:
-        result.message = f"no passage matches {result.title} in the answers"
+        result.message = f"no passage matches {result.query} in the answers ({result.who})"
     return result
 
 
