@@ -35,7 +35,7 @@ from IPython.display import display
 from analysis.charts import (draw_balance, draw_prevalence, draw_prompted, draw_share_heatmap, prompted_frame,
                              share_matrix)
 from analysis.figures import text
-from analysis.kwic import evidence_for
+from analysis.explorer import evidence_view
 from analysis.study import open_study
 
 study = open_study(root, save_to, lang=lang, guests=guests, themes=themes, evidence_rows=evidence_rows)
@@ -67,7 +67,9 @@ study.show(fig, "theme_prevalence_intervals", title=text("prevalence_title", lan
 
 # %%
 balance = study.keyed(study.tables["plg_slg_balance"])
-display(balance[balance["guest"].isin(units)])
+shown = balance.loc[balance["guest"].isin(units), ["guest", "paragraphs_a", "paragraphs_b", "balance", "balance_low",
+                                                  "balance_high"]]
+display(study.present(shown))
 fig = draw_balance(balance, units, lang, unit=unit, labels=study.unit_labels(units, with_org=True))
 study.show(fig, "plg_slg_balance", title=text("balance_title", lang),
            caption="(PLG − SLG)/(PLG + SLG) over answer paragraphs, with 95% interval; counts at right.",
@@ -91,4 +93,4 @@ study.show(fig, "theme_prompted_vs_unprompted", title=text("prompted_title", lan
 # ## Evidence: the passages behind the numbers
 
 # %%
-display(evidence_for(study.tables["kwic"], guests, themes, per_cell=evidence_rows))
+evidence_view(study, guests, themes, per_cell=evidence_rows)

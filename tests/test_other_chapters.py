@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.explorer import explore, explorer_widget
-from analysis.pipeline import BuildConfig, build, compute_tables
-from analysis.study import open_study
+from analysis.pipeline import BuildConfig, compute_tables
 
 REPORT_CHAPTER = """---
 title: 数据库篇
@@ -44,30 +42,3 @@ def test_sections_are_the_unit_of_comparison(report_tables):
 
 def test_gold_labels_of_the_embedded_chapter_are_not_applied_to_another(report_tables):
     assert "tagger_validation" not in report_tables
-
-
-@pytest.fixture(scope="module")
-def built_root(tmp_path_factory):
-    root = tmp_path_factory.mktemp("root")
-    build(BuildConfig(root=root), quiet=True)
-    return root
-
-
-def test_the_explorer_counts_and_shows_passages(built_root):
-    study = open_study(built_root)
-    counts, lines = explore(study, theme="GLOBAL")
-    assert counts["paragraphs"].sum() == study.tables["theme_by_guest"].query("theme == 'GLOBAL'")["paragraphs"].sum()
-    assert set(lines["theme"]) == {"GLOBAL"} and (lines["match"].str.len() > 0).all()
-    counts, lines = explore(study, term="白嫖", guests=["徐至行"])
-    assert counts.set_index("guest").loc["徐至行", "matches"] == len(lines) >= 1
-
-
-def test_the_explorer_widget_rerenders_when_a_control_changes(built_root):
-    study = open_study(built_root)
-    box = explorer_widget(study, theme="ARR")
-    theme_box, term_box = box.children[0].children
-    assert set(box.result[1]["theme"]) == {"ARR"}
-    theme_box.value = "GLOBAL"
-    assert set(box.result[1]["theme"]) == {"GLOBAL"}
-    theme_box.value, term_box.value = "", "白嫖"
-    assert set(box.result[1]["match"]) == {"白嫖"}

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import AnalysisError
+from .errors import AnalysisError, ParameterError
 from .params import BUILD_PARAMS, DISPLAY_PARAMS
 from .paths import DEFAULT_CORPUS, PROJECT_ROOT
 from .runner import DEFAULT_TIMEOUT
@@ -51,8 +51,13 @@ def _parser() -> argparse.ArgumentParser:
                         help=f"seconds a notebook cell may run before the run fails (default {DEFAULT_TIMEOUT})")
     report.add_argument("--no-html", action="store_true", help="skip the HTML export of executed notebooks")
 
-    kwic = commands.add_parser("kwic", help="print a term or theme in context")
-    kwic.add_argument("query", help="a codebook theme id (e.g. GLOBAL) or any term (e.g. 白嫖)")
+    kwic = commands.add_parser("kwic", help="print a term (and/or a theme's passages) in context",
+                               description="The explorer's search: a term, a theme, or the term within the theme's "
+                                           "paragraphs, per guest. Terms match like codebook terms (width- and "
+                                           "case-insensitive, with the lexicon's synonyms).")
+    kwic.add_argument("term", nargs="?", default="", help="any term, e.g. 白嫖 or ARR")
+    kwic.add_argument("--theme", default="", help="a codebook theme id (e.g. GLOBAL): its passages, or with a term "
+                                                  "the term within its paragraphs")
     kwic.add_argument("--guest", action="append", help="only this guest (repeatable; Chinese or English name)")
     kwic.add_argument("--width", type=int, default=25, help="characters of context each side")
     kwic.add_argument("--root", type=Path, default=PROJECT_ROOT, help="the run's root (default: the repository)")
@@ -99,24 +104,20 @@ def _report(args) -> int:
 
 
 def _kwic(args) -> int:
-    import pandas as pd
-
     from .explorer import explore
-    from .study import open_study
-
     from .pipeline import BuildConfig, build
+    from .study import open_study
 
     if args.root.resolve() == PROJECT_ROOT and not (PROJECT_ROOT / "data" / "processed" / "build_manifest.json").exists():
         build(BuildConfig(), quiet=True)  # a fresh clone has no tables yet
     study = open_study(args.root)
-    is_theme = args.query in study.themes
-    counts, lines = explore(study, theme=args.query if is_theme else "", term="" if is_theme else args.query,
-                            guests=args.guest, width=args.width)
-    with pd.option_context("display.max_rows", None, "display.max_colwidth", 100, "display.width", 200):
-        print(counts.to_string(index=False))
-        print()
-        for row in lines.itertuples():
-            print(f"{row.guest}\t{row.left}【{row.match}】{row.right}\t{row.segment_id}")
+    if not args.term.strip() and not args.theme:
+        raise ParameterError("kwic: give a term, --theme ID, or both")
+    if args.term in study.themes and not args.theme:
+        print(f"note: {args.term} is also a codebook theme; `kwic --theme {args.term}` shows the theme's passages",
+              file=sys.stderr)
+    result = explore(study, theme=args.theme, term=args.term, guests=args.guest, width=args.width)
+    print(result)
     return 0
 
 

@@ -18,12 +18,10 @@ char_end        offset one past its end
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
 from .errors import ParameterError
-from .lexicon import fold_width, term_pattern
+from .lexicon import Lexicon, fold_width, load_lexicon, phrases_regex
 
 KWIC_COLUMNS = ["theme", "term", "segment_id", "guest", "question", "left", "match", "right", "char_start", "char_end"]
 
@@ -45,17 +43,25 @@ def kwic_for_hits(segments: pd.DataFrame, hits: pd.DataFrame, width: int = 25, r
     return lines[KWIC_COLUMNS].reset_index(drop=True)
 
 
-def kwic(segments: pd.DataFrame, term: str, width: int = 25, roles=("answer",), guest: str | None = None) -> pd.DataFrame:
-    """Concordance lines for any term (matched like codebook terms), optionally for one guest."""
+def kwic(segments: pd.DataFrame, term: str, width: int = 25, roles=("answer",), guest: str | None = None,
+         lexicon: Lexicon | None = None) -> pd.DataFrame:
+    """Concordance lines for any term, optionally for one guest: the one term search of the project.
+
+    Matched like codebook terms (width- and case-insensitive; Latin terms at word boundaries) and
+    with every spelling the lexicon's synonym table makes the same word (``ARR`` also finds the
+    transcript's typo ``AR``). ``lexicon``: the one the tables were built with (default: the
+    package's). The ``term`` column holds the term as searched.
+    """
     if not term or not term.strip():
         raise ParameterError("empty search term")
+    term = term.strip()
     units = segments[segments["role"].isin(roles)]
     if guest:
         valid = list(dict.fromkeys(segments.loc[segments["guest"] != "", "guest"]))
         if guest not in valid:
             raise ParameterError(f"unknown guest {guest!r}; valid guests: {', '.join(valid)}")
         units = units[units["guest"] == guest]
-    pattern = re.compile(term_pattern(term.strip()), re.IGNORECASE)
+    pattern = phrases_regex((lexicon or load_lexicon()).spellings(term))
     rows = []
     for unit in units.itertuples(index=False):
         for match in pattern.finditer(fold_width(unit.text)):

@@ -213,6 +213,14 @@ class Lexicon:
         key = term_key(token)
         return self.synonyms.get(key) or self._user_keys.get(key)
 
+    def spellings(self, term: str) -> list[str]:
+        """``term`` and every spelling the synonym table makes the same word (``ARR`` → ``ARR``, ``AR``)."""
+        canonical = self.canonical(term.strip())
+        target = term_key(canonical)
+        found = [term.strip(), canonical]
+        found += [v for v in self.synonym_variants if term_key(self.synonyms.get(term_key(v), v)) == target]
+        return list(dict.fromkeys(found))
+
     @property
     def _user_keys(self) -> dict[str, str]:
         cached = self.__dict__.get("_user_keys_cache")

@@ -203,12 +203,32 @@ def notebook_title(notebook) -> str:
     return "Notebook"
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_NOTE = "<p><i>An interactive widget: open this notebook in JupyterLab to use it.</i></p>"
+
+
+def without_widgets(notebook):
+    """The notebook as a page without a kernel shows it: each widget by its HTML fallback (or a note).
+
+    The export loads no script from the internet, so a widget view would be a blank space.
+    """
+    notebook.metadata.pop("widgets", None)
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET_VIEW in data:
+                del data[WIDGET_VIEW]
+                data.setdefault("text/html", WIDGET_NOTE)
+                data.pop("text/plain", None)  # "VBox(children=(…" is no reading matter
+    return notebook
+
+
 def export_html(executed: Path) -> Path:
     """A report page: the real title, no code (it stays in the notebook), figures embedded, offline."""
     import nbconvert
     import nbformat
 
-    notebook = nbformat.read(str(executed), as_version=4)
+    notebook = without_widgets(nbformat.read(str(executed), as_version=4))
     exporter = nbconvert.HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": notebook_title(notebook)}})
     target = executed.with_suffix(".html")

@@ -17,6 +17,7 @@ import inspect
 from functools import lru_cache
 from importlib import resources
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -32,6 +33,14 @@ BUILD_MANIFEST = "build_manifest.json"
 SCRATCH = PROJECT_ROOT / "scratch" / "figures"
 #: joins document and guest in a unit key (:meth:`Study.unit_key`)
 UNIT_SEPARATOR = " › "
+
+
+class FigureRecord(dict):
+    """A shown figure's manifest record. Displays as nothing, so a cell ending in ``study.show(…)``
+    shows the chart and its caption, not the record's dict as the cell's result."""
+
+    def _ipython_display_(self) -> None:
+        pass
 
 
 @dataclass
@@ -59,6 +68,13 @@ class Study:
         if unit not in self._dfms:
             self._dfms[unit] = build_dfm(self.tables["segments"], self.tables["tokens"], unit)
         return self._dfms[unit]
+
+    @cached_property
+    def lexicon(self):
+        """The lexicon the tables were built with (its synonyms widen a term search)."""
+        from .lexicon import load_lexicon
+
+        return load_lexicon(self.build_parameters.get("lexicons"))
 
     @property
     def guests(self) -> list[str]:
@@ -222,8 +238,8 @@ class Study:
         import matplotlib.pyplot as plt
 
         name = self.figure_name(stem)
-        record = {"name": name, "notebook": self.notebook, "title": title, "caption": caption,
-                  "source_table": source, "parameters": {**self.build_parameters, **self.display}, "files": []}
+        record = FigureRecord(name=name, notebook=self.notebook, title=title, caption=caption, source_table=source,
+                              parameters={**self.build_parameters, **self.display}, files=[])
         if self.save_to is not None:
             record["files"] = [p.name for p in save_figure(fig, name, self.save_to)]
         display(fig)
