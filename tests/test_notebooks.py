@@ -107,3 +107,17 @@ def test_a_second_report_is_up_to_date_and_a_figure_replaced_by_hand_is_redrawn(
 def _input_of(root: Path) -> Path:
     manifest = json.loads((root / "data" / "processed" / "build_manifest.json").read_text(encoding="utf-8"))
     return Path(manifest["input"])
+
+
+@pytest.mark.slow
+def test_running_one_notebook_keeps_the_others_current_outputs_and_drops_its_own_old_ones(report_root):
+    root, _, _ = report_root
+    result = subprocess.run([sys.executable, "-m", "analysis", "report", "--input", str(_input_of(root)),
+                             "--output", str(root), "--notebook", "01_corpus_overview", "-p", "lang", "en", "-q"],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    figures = root / "figures"
+    assert (figures / "corpus_size_by_guest_en.png").exists()
+    assert not (figures / "corpus_size_by_guest_zh.png").exists()  # that run's figure is not this run's
+    assert (figures / "theme_share_heatmap_zh.png").exists()  # 02 was not rerun and is still current
+    assert (root / "notebooks" / "executed" / "02_themes_across_guests.html").exists()

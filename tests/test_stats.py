@@ -69,7 +69,7 @@ TOKENS = pd.DataFrame(
         "q1": ["社区"],
     }.items() for tok in toks],
     columns=["segment_id", "token"],
-)
+).assign(sentence_index=0, is_stopword=False)  # the tokens table's schema; no stopwords in this toy
 HITS = pd.DataFrame(
     [("q1", "PLG"), ("a1", "PLG"), ("a1", "PLG"), ("a2", "PLG"), ("a2", "SLG"), ("q2", "SLG"), ("a3", "PLG"),
      ("a5", "SLG"), ("a5", "ARR"), ("a5", "ARR"), ("a5", "ARR"), ("q3", "PLG"), ("b1", "ARR")],
@@ -156,7 +156,8 @@ def test_the_same_seed_gives_the_same_table_and_another_seed_another():
     # the bootstrap (and its seed) matters.
     segments = pd.DataFrame([(f"p{i}", "甲", "answer", f"Q{i // 4}", D) for i in range(40)], columns=SEGMENTS.columns)
     hits = pd.DataFrame({"segment_id": ["p0", "p1", "p2", "p3", "p4", "p5", "p9", "p13"], "theme": "PLG"})
-    tokens = pd.DataFrame({"segment_id": [f"p{i}" for i in range(40)], "token": "词"})
+    tokens = pd.DataFrame({"segment_id": [f"p{i}" for i in range(40)], "token": "词", "sentence_index": 0,
+                           "is_stopword": False})
     one, two = (theme_by_guest(segments, tokens, hits, THEMES[:1], resamples=200, seed=seed).iloc[0] for seed in (1, 2))
     assert one["design_effect"] > 1 and one["share_low"] != two["share_low"]
     balance = theme_balance(SEGMENTS, HITS, resamples=200, seed=1)

@@ -35,7 +35,6 @@ sentence) pairs that have at least one token.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,15 +42,12 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .errors import ParameterError
+from .tokenizer import is_punctuation  # the tokenizer's rule: one definition of a word token
 
 UNITS = ("paragraph", "sentence")
 UNIT_COLUMNS = ["segment_id", "document", "guest", "organization", "role", "question_id", "question"]
 COUNT_COLUMNS = ["tokens", "content_tokens"]
 
-
-def is_punctuation(token: str) -> bool:
-    """A token made only of punctuation, symbols and spaces (Unicode P*, S*, Z*)."""
-    return all(unicodedata.category(ch)[0] in "PSZ" for ch in token)
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: comparing DataFrames field by field is ambiguous
@@ -135,7 +131,9 @@ def build_dfm(segments: pd.DataFrame, tokens: pd.DataFrame, unit: str = "paragra
     """
     if unit not in UNITS:
         raise ParameterError(f"unknown unit {unit!r}; valid: {', '.join(UNITS)}")
-    units = segments.loc[segments["role"].isin(roles), UNIT_COLUMNS].reset_index(drop=True)
+    # a hand-made segments table may lack the descriptive columns; they are carried when present
+    columns = [c for c in UNIT_COLUMNS if c in segments.columns]
+    units = segments.loc[segments["role"].isin(roles), columns].reset_index(drop=True)
     tokens = tokens[tokens["segment_id"].isin(units["segment_id"])]
     punctuation = {t: is_punctuation(t) for t in tokens["token"].unique()}  # a few thousand types
     words = tokens[~tokens["token"].map(punctuation).astype(bool)]
@@ -162,7 +160,7 @@ def _sentences(units: pd.DataFrame, tokens: pd.DataFrame) -> pd.DataFrame:
     paragraph = pd.Index(units["segment_id"]).get_indexer(sentences["segment_id"])
     sentences = sentences.iloc[np.lexsort((sentences["sentence_index"].to_numpy(), paragraph))]
     docvars = sentences.merge(units, on="segment_id", how="left")
-    return docvars[["segment_id", "sentence_index", *UNIT_COLUMNS[1:]]]
+    return docvars[["segment_id", "sentence_index", *[c for c in UNIT_COLUMNS[1:] if c in docvars.columns]]]
 
 
 def _count_matrix(rows: np.ndarray, terms: np.ndarray, n_rows: int) -> tuple[sp.csr_matrix, np.ndarray]:

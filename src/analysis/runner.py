@@ -274,14 +274,17 @@ def run_notebooks(run: RunFolder, tables_key: str, display: dict, only: list[str
                   jobs: int | None = None, html: bool = True, force: bool = False, timeout: int = DEFAULT_TIMEOUT,
                   say=lambda m: None) -> list[NotebookRun]:
     """Execute (or carry over) every notebook into the run's staging folders; stop at the first failure."""
-    notebooks = source_notebooks(only=only)
+    notebooks = source_notebooks()
+    chosen = set(source_notebooks(only=only))
     shares = display_for(notebooks, display)
     keys = {nb: notebook_key(nb, tables_key, shares[nb]) for nb in notebooks}
     runs, pending = [], []
     for nb in notebooks:
-        previous = None if force else previous_run(run, nb, keys[nb])
+        # a notebook left out of this run keeps its outputs while they are still current
+        previous = None if force and nb in chosen else previous_run(run, nb, keys[nb])
         if previous is None:
-            pending.append(nb)
+            if nb in chosen:
+                pending.append(nb)
             continue
         run.carry_over(EXECUTED, previous.files)
         run.carry_over(FIGURES, previous.figure_files())

@@ -93,7 +93,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from .summary import is_punctuation
+from .dfm import build_dfm
 from .themes import Theme
 
 THEME_BY_GUEST_COLUMNS = [
@@ -232,13 +232,10 @@ def cluster_rate(counts: np.ndarray, exposures: np.ndarray, weights: np.ndarray,
 
 
 def answer_units(segments: pd.DataFrame, tokens: pd.DataFrame) -> pd.DataFrame:
-    """Answer paragraphs with their guest, question and token count (punctuation excluded)."""
-    answers = segments[segments["role"] == "answer"]
-    words = tokens[tokens["segment_id"].isin(answers["segment_id"]) & ~tokens["token"].map(is_punctuation).astype(bool)]
-    counts = words.groupby("segment_id").size()
-    units = answers[["segment_id", "document", "guest", "question_id"]].copy()
-    units["tokens"] = units["segment_id"].map(counts).fillna(0).astype("int64")
-    return units.reset_index(drop=True)
+    """Answer paragraphs with their guest, question and token count, as the counting object
+    defines them (:func:`analysis.dfm.build_dfm`: the one definition of a token count)."""
+    docvars = build_dfm(segments, tokens, "paragraph").docvars
+    return docvars[["segment_id", "document", "guest", "question_id", "tokens"]].reset_index(drop=True)
 
 
 def question_themes(segments: pd.DataFrame, hits: pd.DataFrame) -> set[tuple[str, str]]:
@@ -253,7 +250,11 @@ def theme_by_guest(segments: pd.DataFrame, tokens: pd.DataFrame, hits: pd.DataFr
     """The guest × theme matrix with cluster-aware intervals (see module doc)."""
     units = answer_units(segments, tokens)
     units["cluster"] = cluster_labels(units)
-    hit_counts = hits.groupby(["segment_id", "theme"]).size()
+    # hits per (paragraph, theme) as one aligned matrix: a dictionary lookup per paragraph and
+    # theme is what made this table the slowest of the build on large corpora
+    per_theme = (hits.groupby(["segment_id", "theme"]).size().unstack(fill_value=0)
+                 .reindex(index=units["segment_id"], columns=[t.id for t in themes], fill_value=0))
+    per_theme.index = units.index
     asked = question_themes(segments, hits)
     rows = []
     for (document, guest), group in units.groupby(["document", "guest"], sort=False):
@@ -266,7 +267,7 @@ def theme_by_guest(segments: pd.DataFrame, tokens: pd.DataFrame, hits: pd.DataFr
         tokens_by_cluster = np.bincount(codes, weights=group["tokens"].to_numpy())
         total_tokens = int(group["tokens"].sum())
         for theme in themes:
-            counts = np.array([hit_counts.get((sid, theme.id), 0) for sid in group["segment_id"]])
+            counts = per_theme.loc[group.index, theme.id].to_numpy()
             present = counts > 0
             k = int(present.sum())
             share_low, share_high, deff = cluster_proportion(

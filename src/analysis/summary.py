@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .dfm import Dfm, is_punctuation  # noqa: F401  (is_punctuation: re-exported for older imports)
+from .dfm import Dfm
 
 SUMMARY_COLUMNS = [
     "document",

@@ -344,13 +344,19 @@ class Tokenizer:
             return True
         if _NUMBER.match(token):
             return True
-        return all(unicodedata.category(ch)[0] in "PSZ" for ch in token)
+        return is_punctuation(token)
 
     def tokenize(self, text: str) -> list[str]:
         """Content tokens only: what TF-IDF, keyness and co-occurrence count."""
         return [token for token, stop in self.analyse(text) if not stop]
 
     __call__ = tokenize  # usable directly as a scikit-learn ``analyzer``
+
+
+def is_punctuation(token: str) -> bool:
+    """A token made only of punctuation, symbols and spaces (Unicode P*, S*, Z*): not a word,
+    so never part of a token count (see :mod:`analysis.dfm`), and always a stopword."""
+    return all(unicodedata.category(ch)[0] in "PSZ" for ch in token)
 
 
 def is_sentence_end(token: str) -> bool:
