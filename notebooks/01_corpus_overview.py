@@ -43,8 +43,9 @@ guests, units = study.select_guests(), study.select_units()
 # `overview` and `intro` are the editor's words, `question` the interviewer's, `answer` the guest's.
 
 # %%
-display(segments.pivot_table(index="guest", columns="role", values="segment_id", aggfunc="count", fill_value=0))
-display(summary[summary["guest"].isin(guests)])
+by_role = segments.groupby(["guest", "role"], sort=False).size().unstack(fill_value=0).reset_index()
+display(study.present(by_role))
+display(study.present(summary[summary["guest"].isin(guests)]))
 
 # %%
 fig = draw_summary(study.keyed(summary), units, lang, unit=unit, labels=study.unit_labels(units, with_org=True))
@@ -66,4 +67,4 @@ if key:
 
 # %%
 answers = segments[(segments["role"] == "answer") & segments["guest"].isin(guests)]
-display(answers.sample(min(5, len(answers)), random_state=1)[["guest", "question", "text"]])
+display(study.present(answers.sample(min(5, len(answers)), random_state=1)[["guest", "question", "text"]]))

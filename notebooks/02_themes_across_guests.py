@@ -48,7 +48,7 @@ table = study.keyed(study.tables["theme_by_guest"])  # one row per unit (documen
 # ## Share of answer paragraphs per guest and theme
 
 # %%
-display(share_matrix(table, units, themes).style.format("{:.0%}"))
+display(study.label_axes(share_matrix(table, units, themes)).style.format("{:.0%}"))
 fig = draw_share_heatmap(table, units, themes, names, lang, unit=unit, labels=labels)
 study.show(fig, "theme_share_heatmap", title=text("share_title", lang, unit),
            caption=f"Share of each {unit}'s answer paragraphs with at least one codebook hit of the theme; "

@@ -46,7 +46,7 @@ labels = study.unit_labels(guests)  # these tables have no document column: a la
 
 # %%
 tfidf = top_terms_frame(study.tables["tfidf_terms"], guests, terms_shown, method="paragraph_idf")
-display(terms_by_rank(tfidf, guests))
+display(study.label_axes(terms_by_rank(tfidf, guests)))
 fig = draw_term_panels(tfidf, guests, text("tfidf_title", lang, unit), text("tfidf_axis", lang), lang, unit=unit,
                        labels=labels)
 study.show(fig, "distinctive_terms_tfidf", title=text("tfidf_title", lang, unit),
@@ -58,7 +58,7 @@ study.show(fig, "distinctive_terms_tfidf", title=text("tfidf_title", lang, unit)
 
 # %%
 keyness = top_terms_frame(study.tables["keyness"], guests, terms_shown)
-display(terms_by_rank(keyness, guests))
+display(study.label_axes(terms_by_rank(keyness, guests)))
 fig = draw_keyness(keyness, guests, lang, unit=unit, labels=labels)
 study.show(fig, "distinctive_terms_log_odds", title=text("keyness_title", lang, unit),
            caption=f"Each {unit} vs the others; z-score of the prior-smoothed log-odds ratio (Monroe et al. 2008). "
@@ -77,4 +77,4 @@ for guest in guests:
     lines = kwic(study.tables["segments"], term, guest=guest)
     q = f", q = {top['q'].iloc[0]:.2f}" if "q" in top else ""
     print(f"{labels[guest]}: 「{term}」 z = {top['score'].iloc[0]:.2f}{q}, {len(lines)} matches in the text")
-    display(lines[["left", "match", "right", "segment_id"]].head(evidence_rows))
+    display(study.present(lines[["left", "match", "right", "segment_id"]].head(evidence_rows)))

@@ -50,7 +50,7 @@ names = study.theme_names()
 edges = edges_for_guests(study.tables["cooccurrence_edges"], study.dfm(window), guests, study.guests, min_edge_count)
 frequencies = term_frequencies(study.dfm(), guests)
 graph = cooccurrence_graph(edges, frequencies, top_n=top_edges, min_count=min_edge_count, top_terms=network_terms)
-display(edges[edges["count"] >= min_edge_count].sort_values("npmi", ascending=False).head(20))
+display(study.present(edges[edges["count"] >= min_edge_count].sort_values("npmi", ascending=False).head(20)))
 fig = draw_network(graph, text("network_title", lang), text("network_caption", lang))
 study.show(fig, f"cooccurrence_network_{window}", title=text("network_title", lang),
            caption=f"Top {top_edges} positive-NPMI pairs among the {network_terms} most frequent terms, "
@@ -64,14 +64,14 @@ study.show(fig, f"cooccurrence_network_{window}", title=text("network_title", la
 drawn = edges[edges.apply(lambda e: graph.has_edge(e["term_a"], e["term_b"]), axis=1)]
 for edge in drawn.sort_values(["npmi", "count"], ascending=False).head(evidence_edges).itertuples():
     print(f"{edge.term_a} — {edge.term_b}: {edge.count} {window}s, NPMI {edge.npmi:+.2f}")
-    display(pair_passages(study.tables["segments"], study.dfm(window), edge.term_a, edge.term_b, guests))
+    display(study.present(pair_passages(study.tables["segments"], study.dfm(window), edge.term_a, edge.term_b, guests)))
 
 # %% [markdown]
 # ## Theme × theme, within answer paragraphs
 
 # %%
 pairs = study.tables["theme_cooccurrence"]
-display(pairs.sort_values("npmi", ascending=False).head(10))
+display(study.present(pairs.sort_values("npmi", ascending=False).head(10)))
 fig = draw_theme_cooccurrence(pairs, themes, names, lang, unit=study.unit_kind)
 study.show(fig, "theme_cooccurrence_heatmap", title=text("theme_cooc_title", lang, study.unit_kind),
            caption="NPMI and paragraphs with both, per theme pair over answer paragraphs; hatched 0: never together; "

@@ -171,15 +171,25 @@ class Study:
     def guest_label(self, guest: str, with_org: bool = False) -> str:
         return guest_label(guest, self.lang, with_org)
 
+    def label_axes(self, matrix: pd.DataFrame) -> pd.DataFrame:
+        """A guest × theme (or theme × theme) matrix with both axes named in the label language."""
+        names = self.theme_names()
+
+        def label(value):
+            return names.get(value) or self.guest_label(value)
+
+        return matrix.rename(index=label, columns=label)
+
     def present(self, frame: pd.DataFrame, percent=(), digits: int = 2):
         """A table as a reader sees it: guests and themes named in the label language, column
         headers translated (``lexicons/column_labels.yaml``), shares as percentages, no index."""
         shown = frame.copy()
         if "guest" in shown.columns:
             shown["guest"] = shown["guest"].map(lambda g: self.guest_label(g) if g else g)
-        if "theme" in shown.columns:
-            names = self.theme_names()
-            shown["theme"] = shown["theme"].map(lambda t: names.get(t, t))
+        names = self.theme_names()
+        for column in ("theme", "theme_a", "theme_b"):
+            if column in shown.columns:
+                shown[column] = shown[column].map(lambda t: names.get(t, t))
         labels = {c: column_label(c, self.lang) for c in shown.columns}
         formats = {labels[c]: "{:.0%}" for c in percent if c in labels}
         shown = shown.rename(columns=labels)
