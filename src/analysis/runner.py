@@ -276,7 +276,11 @@ def run_notebooks(run: RunFolder, tables_key: str, display: dict, only: list[str
     """Execute (or carry over) every notebook into the run's staging folders; stop at the first failure."""
     notebooks = source_notebooks()
     chosen = set(source_notebooks(only=only))
-    shares = display_for(notebooks, display)
+    shares = display_for(sorted(chosen), display)
+    entries = read_json(run.final(EXECUTED) / RUN_MANIFEST).get("notebooks", {})
+    for nb in notebooks:
+        if nb not in chosen:  # left out of this run: judged by the parameters it last ran with
+            shares[nb] = entries.get(nb.stem, {}).get("display", {})
     keys = {nb: notebook_key(nb, tables_key, shares[nb]) for nb in notebooks}
     runs, pending = [], []
     for nb in notebooks:
