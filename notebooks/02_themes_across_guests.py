@@ -58,7 +58,8 @@ study.show(fig, "theme_share_heatmap", title=text("share_title", lang, unit),
 # %%
 fig = draw_prevalence(table, units, themes, names, lang, unit=unit, labels=labels)
 study.show(fig, "theme_prevalence_intervals", title=text("prevalence_title", lang, unit),
-           caption="Points: share of answer paragraphs; bars: 95% interval (theme_by_guest.csv).",
+           caption="Points: share of answer paragraphs; bars: 95% interval with questions resampled within each "
+                   "guest (how much the share could move with other questions of the same kind, not across investors).",
            source="data/processed/theme_by_guest.csv (share, share_low, share_high)")
 
 # %% [markdown]
