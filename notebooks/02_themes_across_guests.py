@@ -17,7 +17,7 @@
 # %% [markdown]
 # # 02 · Themes across guests
 # **Purpose.** Which guest speaks most of PLG vs SLG, ARR, AI infrastructure, 出海 and the other codebook
-# themes — as the share of each guest's answer paragraphs that discuss a theme, with 95% bootstrap
+# themes — as the share of each guest's answer paragraphs that discuss a theme, with 95% question-resampled
 # intervals (four interviews are a small sample: read the intervals, not just the points) — and whether
 # the question heading already carried the theme. Each number is followed by the passages behind it.
 
