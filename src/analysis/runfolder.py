@@ -17,7 +17,6 @@ staging folder is swept by the next run. Two runs on one root wait for each othe
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -25,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 from .errors import InputError
-from .io import ensure_writable_dir
+from .io import ensure_writable_dir, sha256_of
 
 PROCESSED = Path("data/processed")
 FIGURES = Path("figures")
@@ -36,12 +35,7 @@ KEEP = ("README.md", ".gitkeep")
 STAGING_PREFIX = ".run-staging-"
 
 
-def file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+file_digest = sha256_of  # a file's SHA-256, as every manifest of a run records it
 
 
 def read_json(path: Path) -> dict:

@@ -125,15 +125,21 @@ def _check_labels(path: Path, labels: pd.DataFrame) -> pd.DataFrame:
     return labels.astype("int64")
 
 
+def _read_label_file(path: Path, columns: list[str]) -> pd.DataFrame:
+    """A label file as text, refused by name when it is missing or lacks a column."""
+    if not path.exists():
+        raise InputError(path, "label file not found")
+    table = _read_table(path)
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise InputError(path, f"missing column(s) {', '.join(missing)}")
+    return table
+
+
 def load_gold(path: Path | str, segments: pd.DataFrame, theme_ids: list[str]) -> pd.DataFrame:
     """Read the first reader's labels, checking ids, text and theme columns; index by segment_id."""
     path = Path(path)
-    if not path.exists():
-        raise InputError(path, "label file not found")
-    gold = _read_table(path)
-    missing = [c for c in ["segment_id", "text_start", *theme_ids] if c not in gold.columns]
-    if missing:
-        raise InputError(path, f"missing column(s) {', '.join(missing)}")
+    gold = _read_label_file(path, ["segment_id", "text_start", *theme_ids])
     texts = segments.set_index("segment_id")["text"]
     for segment_id, text_start in zip(gold["segment_id"], gold["text_start"]):
         if segment_id not in texts.index:
@@ -150,12 +156,7 @@ def load_reader(path: Path | str, segments: pd.DataFrame, theme_ids: list[str]) 
     shifts ids cannot silently pair labels with other paragraphs.
     """
     path = Path(path)
-    if not path.exists():
-        raise InputError(path, "label file not found")
-    table = _read_table(path)
-    missing = [c for c in ["segment_id", "role", *theme_ids] if c not in table.columns]
-    if missing:
-        raise InputError(path, f"missing column(s) {', '.join(missing)}")
+    table = _read_label_file(path, ["segment_id", "role", *theme_ids])
     roles = segments.set_index("segment_id")["role"]
     for segment_id, role in zip(table["segment_id"], table["role"]):
         if segment_id not in roles.index:
