@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import pandas as pd
@@ -325,3 +326,22 @@ def test_tags_keep_the_order_of_the_hits_and_their_columns_when_empty():
 def test_of_two_hits_starting_together_the_longer_is_kept():
     theme = toy_theme(["出海", "出海策略"])
     assert find_hits_in_text("出海策略", theme) == [("出海策略", 0, 4)]
+
+
+def test_the_one_scan_shortcut_finds_exactly_the_hits_of_every_term_scanned_alone(segments):
+    from analysis.themes import find_hits_in_text
+
+    themes = load_codebook()
+    table = find_theme_hits(segments, themes)
+    units = segments[segments["role"].isin(("answer", "question"))]
+    alone = [(sid, theme.id, term, start, end) for sid, text in zip(units["segment_id"], units["text"])
+             for theme in themes for term, start, end in find_hits_in_text(text, theme)]
+    assert list(table[["segment_id", "theme", "term", "char_start", "char_end"]].itertuples(index=False, name=None)) == alone
+    assert len(alone) > 100
+
+
+def test_a_pattern_that_refers_to_its_own_group_is_never_shortcut():
+    from analysis.themes import _any_of
+
+    assert _any_of([("x", re.compile(r"(开源)\1"))]) is None
+    assert _any_of([("a", re.compile("开源")), ("b", re.compile("社区"))]).search("开源社区") is not None

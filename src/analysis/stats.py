@@ -89,8 +89,11 @@ seed                       random seed of the resampling
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
+from scipy import special
 from scipy import stats as sps
 
 from .dfm import build_dfm
@@ -134,6 +137,7 @@ def cluster_labels(units: pd.DataFrame) -> pd.Series:
     return question.where(question != "", units["segment_id"])
 
 
+@lru_cache(maxsize=None)
 def _t_shrink(clusters: int, level: float) -> float:
     """(z / t_{G−1})²: how much fewer clusters than paragraphs shrink the effective n.
 
@@ -161,16 +165,18 @@ def clopper_pearson(k: float, n: float, level: float = LEVEL) -> tuple[float, fl
     if n <= 0:
         return (np.nan, np.nan)
     alpha = 1 - level
-    low = 0.0 if k <= 0 else float(sps.beta.ppf(alpha / 2, k, n - k + 1))
-    high = 1.0 if k >= n else float(sps.beta.ppf(1 - alpha / 2, k + 1, n - k))
+    # special.betaincinv is what beta.ppf computes, without its per-call argument handling
+    # (which dominated the build on large corpora)
+    low = 0.0 if k <= 0 else float(special.betaincinv(k, n - k + 1, alpha / 2))
+    high = 1.0 if k >= n else float(special.betaincinv(k + 1, n - k, 1 - alpha / 2))
     return low, high
 
 
 def garwood(count: float, level: float = LEVEL) -> tuple[float, float]:
     """Exact Poisson interval for a (possibly effective) count; lower bound 0 only at count 0."""
     alpha = 1 - level
-    low = 0.0 if count <= 0 else float(sps.gamma.ppf(alpha / 2, count))
-    return low, float(sps.gamma.ppf(1 - alpha / 2, count + 1))
+    low = 0.0 if count <= 0 else float(special.gammaincinv(count, alpha / 2))  # = gamma.ppf(alpha/2, count)
+    return low, float(special.gammaincinv(count + 1, 1 - alpha / 2))
 
 
 def share_interval(k: float, n: float, bootstrap_draws: np.ndarray, clusters: int,
@@ -254,7 +260,7 @@ def theme_by_guest(segments: pd.DataFrame, tokens: pd.DataFrame, hits: pd.DataFr
     # theme is what made this table the slowest of the build on large corpora
     per_theme = (hits.groupby(["segment_id", "theme"]).size().unstack(fill_value=0)
                  .reindex(index=units["segment_id"], columns=[t.id for t in themes], fill_value=0))
-    per_theme.index = units.index
+    per_theme = per_theme.to_numpy()
     asked = question_themes(segments, hits)
     rows = []
     for (document, guest), group in units.groupby(["document", "guest"], sort=False):
@@ -266,8 +272,9 @@ def theme_by_guest(segments: pd.DataFrame, tokens: pd.DataFrame, hits: pd.DataFr
         size_by_cluster = np.bincount(codes)
         tokens_by_cluster = np.bincount(codes, weights=group["tokens"].to_numpy())
         total_tokens = int(group["tokens"].sum())
-        for theme in themes:
-            counts = per_theme.loc[group.index, theme.id].to_numpy()
+        positions = group.index.to_numpy()  # units has a RangeIndex: labels are row positions
+        for column, theme in enumerate(themes):
+            counts = per_theme[positions, column]
             present = counts > 0
             k = int(present.sum())
             share_low, share_high, deff = cluster_proportion(

@@ -156,10 +156,10 @@ def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
     return any(start < s_end and s_start < end for s_start, s_end in spans)
 
 
-def find_hits_in_text(text: str, theme: Theme, _compiled=None) -> list[tuple[str, int, int]]:
+def find_hits_in_text(text: str, theme: Theme, _compiled=None, folded: str | None = None) -> list[tuple[str, int, int]]:
     """(term, start, end) of every hit of one theme in one text, after exclusions and overlap."""
     matchers, exclusions = _compiled or (theme.matchers(), theme.exclusions())
-    folded = fold_width(text)
+    folded = fold_width(text) if folded is None else folded
     excluded = [m.span() for pattern in exclusions for m in pattern.finditer(folded)]
     found = []
     for term, pattern in matchers:
@@ -173,14 +173,30 @@ def find_hits_in_text(text: str, theme: Theme, _compiled=None) -> list[tuple[str
     return kept
 
 
+def _any_of(matchers: list[tuple[str, re.Pattern]]) -> re.Pattern | None:
+    """One regex that matches where any of a theme's matchers does: most paragraphs carry no
+    hit of most themes, and one scan rules a theme out where thirty would. None (no shortcut)
+    when a pattern refers to its own groups, which an alternation would renumber."""
+    sources = [pattern.pattern for _, pattern in matchers]
+    if not sources or any(re.search(r"\\[1-9]|\(\?P=", source) for source in sources):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{source})" for source in sources), re.IGNORECASE)
+    except re.error:
+        return None
+
+
 def find_theme_hits(segments: pd.DataFrame, themes: list[Theme], roles=("answer", "question")) -> pd.DataFrame:
     """The theme_hits table for the units of the given roles (see module docstring)."""
-    compiled = [(theme, (theme.matchers(), theme.exclusions())) for theme in themes]
+    compiled = [(theme, (matchers := theme.matchers(), theme.exclusions()), _any_of(matchers)) for theme in themes]
     rows = []
     units = segments[segments["role"].isin(roles)]
     for segment_id, text in zip(units["segment_id"], units["text"]):
-        for theme, matchers in compiled:
-            for term, start, end in find_hits_in_text(text, theme, matchers):
+        folded = fold_width(text)
+        for theme, matchers, any_of in compiled:
+            if any_of is not None and any_of.search(folded) is None:
+                continue
+            for term, start, end in find_hits_in_text(text, theme, matchers, folded):
                 rows.append((segment_id, theme.id, term, text[start:end], start, end))
     hits = pd.DataFrame(rows, columns=HIT_COLUMNS)
     return hits.astype({"char_start": "int64", "char_end": "int64"})
