@@ -50,3 +50,14 @@ def test_source_notebooks_carry_no_outputs_and_match_their_jupytext_twins():
 def test_git_strips_notebook_outputs_on_commit():
     attributes = (PROJECT_ROOT / ".gitattributes").read_text(encoding="utf-8")
     assert "*.ipynb filter=nbstripout" in attributes
+
+
+def test_committed_notebooks_are_already_in_the_form_the_git_filter_writes():
+    # otherwise every fresh clone shows the notebooks as modified once the filter is installed
+    import subprocess
+    import sys
+
+    for path in sorted((PROJECT_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        cleaned = subprocess.run([sys.executable, "-m", "nbstripout", "-t", str(path)], capture_output=True,
+                                 text=True, check=True).stdout
+        assert cleaned.strip() == path.read_text(encoding="utf-8").strip(), f"{path.name}: run nbstripout on it"
