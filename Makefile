@@ -59,6 +59,7 @@ mutation: $(STAMP)
 # Keep each notebook's jupytext twin (notebooks/*.py) in step with the .ipynb.
 notebooks-sync: $(STAMP)
 	$(VENV)/bin/jupytext --sync notebooks/*.ipynb
+	$(VENV)/bin/nbstripout notebooks/[0-9][0-9]_*.ipynb
 
 clean:
 	find data/processed -mindepth 1 ! -name README.md ! -name .gitkeep -exec rm -rf {} +
