@@ -207,11 +207,15 @@ def cooccurrence_graph(edges: pd.DataFrame, term_counts: pd.Series | None = None
     return graph
 
 
-def term_frequencies(dfm: Dfm, guests: list[str] | None = None) -> pd.Series:
-    """Occurrences of each feature in the units of ``guests`` (all when None), most frequent
-    first, ties by term (so the head of the list, e.g. a word cloud's, is stable)."""
+def term_frequencies(dfm: Dfm, guests: list[str] | None = None, document: str | None = None) -> pd.Series:
+    """Occurrences of each feature in the units of ``guests`` (all when None) of ``document``
+    (every document when None), most frequent first, ties by term (so the head of the list,
+    e.g. a word cloud's, is stable). A unit is (document, guest): with several chapters, pass
+    the document, or two same-titled sections are counted as one."""
     if guests:
         dfm = dfm.subset(dfm.docvars["guest"].isin(guests))
+    if document is not None:
+        dfm = dfm.subset(dfm.docvars["document"] == document)
     return dfm.frequencies()
 
 
