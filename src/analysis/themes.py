@@ -229,13 +229,16 @@ def find_hits_in_text(text: str, theme: Theme, _compiled=None) -> list[tuple[str
     matchers, exclusions = _compiled or (theme.matchers(), theme.exclusions())
     folded = fold_width(text)
     excluded = [m.span() for pattern in exclusions for m in pattern.finditer(folded)]
+    # matchers list the Chinese edition first: on a tie (same span) its term is the one reported,
+    # so adding English terms never renames a hit of a Chinese chapter ("stars" stays "stars")
+    chinese = len(theme.terms) + len(theme.patterns)
     found = []
-    for term, pattern in matchers:
+    for index, (term, pattern) in enumerate(matchers):
         for match in pattern.finditer(folded):
             if match.end() > match.start() and not _overlaps(match.start(), match.end(), excluded):
-                found.append((match.start(), -(match.end() - match.start()), term, match.end()))
+                found.append((match.start(), -(match.end() - match.start()), index >= chinese, term, match.end()))
     kept: list[tuple[str, int, int]] = []
-    for start, _, term, end in sorted(found):
+    for start, _, _, term, end in sorted(found):
         if not kept or start >= kept[-1][2]:
             kept.append((term, start, end))
     return kept
