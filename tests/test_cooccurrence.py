@@ -249,3 +249,10 @@ def test_npmi_of_any_counts_is_within_bounds_or_undefined(both, only_a, only_b, 
     npmi, jaccard = association_measures(np.array([both]), np.array([both + only_a]), np.array([both + only_b]), n)
     if both + only_a and both + only_b:
         assert -1 <= npmi[0] <= 1 and 0 <= jaccard[0] <= 1
+
+
+def test_term_frequencies_keep_same_named_units_of_two_documents_apart():
+    paragraphs = build_dfm(pd.concat([SEGMENTS, SEGMENTS.assign(document="other", segment_id="x" + SEGMENTS["segment_id"])]),
+                           pd.concat([TOKENS, TOKENS.assign(segment_id="x" + TOKENS["segment_id"])]))
+    assert term_frequencies(paragraphs, ["B"]).to_dict() == {"开源": 4, "销售": 2}  # pooled: both documents' B
+    assert term_frequencies(paragraphs, ["B"], document="other").to_dict() == {"开源": 2, "销售": 1}
