@@ -176,7 +176,8 @@ def _independent_pairs(hits: pd.DataFrame, gap: int) -> Counter:
 def _shared_terms(themes: list[Theme]) -> dict[frozenset, tuple[str, ...]]:
     """{theme pair: codebook terms listed under both}, compared as the tagger matches them
     (width-folded, case-insensitive)."""
-    folded = {t.id: {fold_width(term).lower(): term for term in t.terms} for t in themes}
+    # both editions: an English term listed under two themes links them as a Chinese one does
+    folded = {t.id: {fold_width(term).lower(): term for term in (*t.terms, *t.terms_en)} for t in themes}
     shared = {}
     for a, b in combinations(folded, 2):
         common = tuple(folded[a][key] for key in folded[a] if key in folded[b])
