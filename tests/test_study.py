@@ -110,3 +110,14 @@ def test_the_language_warning_names_a_document_whose_language_the_codebook_lacks
                                          "themes PLG: their shares there are 0 by construction")
     old = Study(root, {}, {"segments": segments.drop(columns="language"), "themes": themes})
     assert old.language_warning() == ""  # tables built before languages existed: nothing to say
+
+
+def test_a_unit_key_splits_back_into_document_and_guest(root):
+    import pandas as pd
+
+    from analysis.study import Study
+
+    two = pd.DataFrame({"document": ["a", "b"], "guest": ["Market", "Market"]})
+    study = Study(root, {}, {"segments": two})
+    assert [study.unit_pair(u) for u in study.select_units()] == [("a", "Market"), ("b", "Market")]
+    assert open_study(root).unit_pair("丁宁") == (None, "丁宁")  # one document: a key is the guest
