@@ -249,3 +249,18 @@ def test_npmi_of_any_counts_is_within_bounds_or_undefined(both, only_a, only_b, 
     npmi, jaccard = association_measures(np.array([both]), np.array([both + only_a]), np.array([both + only_b]), n)
     if both + only_a and both + only_b:
         assert -1 <= npmi[0] <= 1 and 0 <= jaccard[0] <= 1
+
+
+def test_term_frequencies_keep_same_named_units_of_two_documents_apart():
+    paragraphs = build_dfm(pd.concat([SEGMENTS, SEGMENTS.assign(document="other", segment_id="x" + SEGMENTS["segment_id"])]),
+                           pd.concat([TOKENS, TOKENS.assign(segment_id="x" + TOKENS["segment_id"])]))
+    assert term_frequencies(paragraphs, ["B"]).to_dict() == {"开源": 4, "销售": 2}  # pooled: both documents' B
+    assert term_frequencies(paragraphs, ["B"], document="other").to_dict() == {"开源": 2, "销售": 1}
+
+
+def test_english_terms_listed_under_both_themes_are_named_too():
+    themes = [Theme("WTP", "付费", "WTP", "d", ("预算",), (), (), ("budget", "freemium"), (), ()),
+              Theme("PMF", "匹配", "PMF", "d", ("预算",), (), (), ("Budget",), (), ())]
+    indicator = pd.DataFrame({"WTP": [1], "PMF": [1]}, index=["p0"])
+    table = _pairs(indicator, _hits(("p0", "WTP", 0, 2), ("p0", "PMF", 0, 2)), themes)
+    assert table.loc[("WTP", "PMF"), "shared_terms"] == "预算; budget"

@@ -506,3 +506,70 @@ def test_html_inside_a_list_item_or_a_quote_keeps_a_span_that_gives_back_its_tex
     assert frame["role"].tolist() == ["question", "answer", "caption", "caption"]
     for row in frame.itertuples():
         assert clean_markup(raw[row.char_start : row.char_end])[0] == row.text
+
+
+# -- language per document --------------------------------------------------------------------
+
+from analysis.corpus import CJK_SHARE_ZH, LANGUAGES, cjk_share  # noqa: E402
+
+from .english_chapter import CHINESE_CHAPTER, ENGLISH_CHAPTER  # noqa: E402
+
+
+def test_an_english_interview_chapter_gets_its_guest_organisation_and_roles():
+    frame = parse_chapter(ENGLISH_CHAPTER, "english")
+    assert frame["role"].tolist() == ["overview", "intro"] + ["question", "answer"] * 6
+    interview = frame[frame["role"] != "overview"]
+    assert set(interview["guest"]) == {"Jane Doe"} and set(interview["organization"]) == {"Acme Capital"}
+    assert frame.loc[frame["role"] == "intro", "text"].tolist() == [
+        "Jane Doe explains why distribution comes first and revenue second."]
+    assert frame.loc[frame["role"] == "question", "text"].iloc[0] == "How do open-source companies find their first users?"
+    assert not frame["text"].str.contains("Guest Speaker|title:").any()  # neither the guest line nor front matter
+
+
+def test_the_language_column_is_the_last_and_the_same_on_every_row_of_a_document():
+    frame = parse_chapter(ENGLISH_CHAPTER, "english")
+    assert list(frame.columns) == SEGMENT_COLUMNS and SEGMENT_COLUMNS[-1] == "language"
+    assert set(frame["language"]) == {"en"}
+
+
+def test_a_chinese_and_an_english_chapter_in_one_folder_each_report_their_language(tmp_path):
+    (tmp_path / "a_english.md").write_text(ENGLISH_CHAPTER, encoding="utf-8")
+    (tmp_path / "b_chinese.md").write_text(CHINESE_CHAPTER, encoding="utf-8")
+    segments, _ = load_corpus(tmp_path)
+    assert segments.groupby("document")["language"].agg(set).to_dict() == {"a_english": {"en"}, "b_chinese": {"zh"}}
+
+
+def test_the_embedded_chapter_is_chinese_despite_its_english_acronyms(segments):
+    assert set(segments["language"]) == {"zh"}
+    prose = segments.loc[segments["role"].isin(["answer", "question"]), "text"]
+    assert prose.str.contains("ARR|PLG|AI").any() and cjk_share(prose) > 0.9
+
+
+def test_the_cjk_share_counts_ideographs_against_latin_letters_only():
+    assert cjk_share(["开源 ARR"]) == pytest.approx(2 / 5)  # 2 ideographs, 3 letters; the space counts as neither
+    assert cjk_share(["，。！123"]) == 0.0 and cjk_share([]) == 0.0
+    assert cjk_share(["ＡＲＲ增长"]) == pytest.approx(2 / 5)  # full-width letters are Latin letters
+    # a Chinese sentence with many English words is still Chinese; an English one quoting a name is not
+    mixed = "我们看 PLG 和 SLG，也看 ARR 和 NRR。"
+    assert cjk_share([mixed]) >= CJK_SHARE_ZH
+    assert cjk_share(["We met 徐至行 and talked about product-led growth and recurring revenue."]) < CJK_SHARE_ZH
+
+
+def test_front_matter_language_overrides_detection_and_a_bad_one_names_the_file(write_chapter):
+    declared = ENGLISH_CHAPTER.replace("title: Commercialization", "title: x\nlanguage: zh")
+    assert set(parse_chapter(declared, "declared")["language"]) == {"zh"}
+    path = write_chapter(ENGLISH_CHAPTER.replace("title: Commercialization", "language: fr"), "french.md")
+    with pytest.raises(StructureError) as error:
+        load_corpus(path)
+    assert "french.md" in str(error.value) and "'fr'" in str(error.value) and "\n" not in str(error.value)
+
+
+def test_the_profile_can_set_every_documents_language(tmp_path):
+    profile = tmp_path / "profile.yaml"
+    text = (Path(__file__).parents[1] / "src/analysis/lexicons/profile.yaml").read_text(encoding="utf-8")
+    profile.write_text(text + "\nlanguage: en\n", encoding="utf-8")
+    assert set(parse_chapter(CHINESE_CHAPTER, "zh", profile=load_profile(profile))["language"]) == {"en"}
+    profile.write_text(text + "\nlanguage: french\n", encoding="utf-8")
+    with pytest.raises(InputError, match="language"):
+        load_profile(profile)
+    assert LANGUAGES == ("zh", "en")

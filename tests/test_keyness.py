@@ -186,3 +186,42 @@ def test_a_clear_difference_is_significant_and_a_shared_word_is_not():
     assert not table.loc[("A", "共"), "significant"] and table.loc[("A", "共"), "score"] == pytest.approx(0.0, abs=1e-12)
     strict = keyness(dfm, top_k=10, min_count=1, min_guest_count=1, fdr=1e-30).set_index(["guest", "term"])
     assert not strict.loc[("A", "甲"), "significant"]  # the threshold is the fdr parameter
+
+
+# -- units are (document, guest) ---------------------------------------------------------------
+
+from analysis.corpus import parse_chapter  # noqa: E402
+from analysis.tokenizer import tokenize_segments  # noqa: E402
+
+from .english_chapter import report_chapter  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def two_chapters(tokenizer):
+    """Two report chapters, each with one section titled "Market", saying different things."""
+    segments = pd.concat([parse_chapter(report_chapter("Community adoption drives growth."), "a"),
+                          parse_chapter(report_chapter("Enterprise sales teams close contracts."), "b")],
+                         ignore_index=True)
+    return build_dfm(segments, tokenize_segments(segments, tokenizer))
+
+
+def test_same_titled_sections_of_two_chapters_are_two_keyness_groups(two_chapters):
+    table = keyness(two_chapters, top_k=10, min_count=1, min_guest_count=1)
+    assert list(table.columns[:2]) == ["document", "guest"]
+    assert sorted(set(zip(table["document"], table["guest"]))) == [("a", "Market"), ("b", "Market")]
+    terms = table.groupby("document")["term"].agg(set)
+    assert "community" in terms["a"] and "community" not in terms["b"]
+    assert (table.loc[table["term"] == "community", "count_rest"] == 0).all()  # b is the rest, not pooled with a
+
+
+def test_same_titled_sections_of_two_chapters_are_two_tfidf_groups(two_chapters):
+    table = tfidf_terms(two_chapters, top_k=10)
+    assert list(table.columns[:3]) == ["document", "method", "guest"]
+    assert table.groupby("document")["term"].agg(set).to_dict() == {
+        "a": {"community", "adoption", "drive", "growth"}, "b": {"enterprise", "sales", "team", "close", "contract"}}
+
+
+def test_a_dfm_without_documents_is_grouped_by_guest_with_an_empty_document():
+    dfm = dfm_from_lists([["开源", "开源"], ["销售"]], pd.DataFrame({"guest": ["A", "B"]}))
+    table = keyness(dfm, top_k=10, min_count=1, min_guest_count=1)
+    assert set(table["document"]) == {""} and set(table["guest"]) == {"A", "B"}

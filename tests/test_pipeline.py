@@ -149,3 +149,44 @@ def test_the_parser_profile_is_part_of_the_build_key(tmp_path, monkeypatch):
     profile.write_text("languages:\n  zh:\n    overview_headings: [概述]\n", encoding="utf-8")
     monkeypatch.setattr(pipeline, "default_profile_path", lambda: profile)
     assert config.key() != before
+
+
+# -- languages ------------------------------------------------------------------------------
+
+from .english_chapter import CHINESE_CHAPTER, ENGLISH_CHAPTER  # noqa: E402
+
+CHINESE_ONLY_CODEBOOK = """themes:
+  - id: GLOBAL
+    label_zh: 出海
+    label_en: Going global
+    definition: Chinese companies going global.
+    terms: [出海, 海外]
+"""
+
+
+def _two_languages(tmp_path):
+    folder = tmp_path / "chapters"
+    folder.mkdir()
+    (folder / "english.md").write_text(ENGLISH_CHAPTER, encoding="utf-8")
+    (folder / "chinese.md").write_text(CHINESE_CHAPTER, encoding="utf-8")
+    return folder
+
+
+def test_a_codebook_without_english_terms_makes_the_build_warn_for_an_english_document(tmp_path, capsys):
+    codebook = tmp_path / "codebook.yaml"
+    codebook.write_text(CHINESE_ONLY_CODEBOOK, encoding="utf-8")
+    result = build(BuildConfig(_two_languages(tmp_path), tmp_path / "root", {"codebook": codebook}), quiet=True)
+    warnings = capsys.readouterr().err.splitlines()
+    assert warnings == ["warning: english: language en, but the codebook has no English terms for any theme: "
+                        "their shares there are 0 by construction"]
+    segments = pd.read_csv(result.output_dir / "segments.csv")
+    assert segments.groupby("document")["language"].agg(set).to_dict() == {"chinese": {"zh"}, "english": {"en"}}
+    themes = pd.read_csv(result.output_dir / "themes.csv", keep_default_na=False)
+    assert themes[["theme", "languages"]].to_dict("records") == [{"theme": "GLOBAL", "languages": "zh"}]
+
+
+def test_the_default_codebook_covers_both_languages_without_a_warning(tmp_path, capsys):
+    result = build(BuildConfig(_two_languages(tmp_path), tmp_path / "root"), quiet=True)
+    assert capsys.readouterr().err == ""
+    shares = pd.read_csv(result.output_dir / "theme_by_guest.csv").set_index(["document", "theme"])["paragraphs"]
+    assert shares[("english", "PLG")] == 1 and shares[("english", "GLOBAL")] == 1 and shares[("chinese", "GLOBAL")] == 1

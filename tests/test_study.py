@@ -92,3 +92,32 @@ def test_a_presented_table_in_chinese_keeps_chinese_names(root):
     study = open_study(root, lang="zh")
     html = study.present(study.tables["theme_by_guest"].head(1)[["guest", "theme"]]).to_html()
     assert "徐至行" in html and "产品驱动增长" in html and "嘉宾" in html
+
+
+def test_the_language_warning_is_empty_for_the_embedded_chapter(root):
+    assert open_study(root).language_warning() == ""
+
+
+def test_the_language_warning_names_a_document_whose_language_the_codebook_lacks(root):
+    import pandas as pd
+
+    from analysis.study import Study
+
+    segments = pd.DataFrame({"document": ["zh_doc", "en_doc"], "guest": ["甲", "Jane"], "language": ["zh", "en"]})
+    themes = pd.DataFrame({"theme": ["PLG", "GLOBAL"], "languages": ["zh", "zh en"]})
+    study = Study(root, {}, {"segments": segments, "themes": themes})
+    assert study.language_warning() == ("warning: en_doc: language en, but the codebook has no English terms for "
+                                         "themes PLG: their shares there are 0 by construction")
+    old = Study(root, {}, {"segments": segments.drop(columns="language"), "themes": themes})
+    assert old.language_warning() == ""  # tables built before languages existed: nothing to say
+
+
+def test_a_unit_key_splits_back_into_document_and_guest(root):
+    import pandas as pd
+
+    from analysis.study import Study
+
+    two = pd.DataFrame({"document": ["a", "b"], "guest": ["Market", "Market"]})
+    study = Study(root, {}, {"segments": two})
+    assert [study.unit_pair(u) for u in study.select_units()] == [("a", "Market"), ("b", "Market")]
+    assert open_study(root).unit_pair("丁宁") == (None, "丁宁")  # one document: a key is the guest

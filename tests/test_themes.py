@@ -9,9 +9,12 @@ import pandas as pd
 import pytest
 
 from analysis.errors import CodebookError, ParameterError
+from analysis.corpus import parse_chapter
+from analysis.lexicon import english_term_pattern
 from analysis.themes import (
     Theme,
     codebook_table,
+    coverage_warnings,
     find_hits_in_text,
     find_theme_hits,
     load_codebook,
@@ -207,13 +210,15 @@ def test_codebook_fields_are_read_and_cleaned(tmp_path):
 
 
 def test_the_codebook_table_counts_each_themes_indicators():
-    themes = [toy_theme(["a", "b"], ["c+"], ["d"]), Theme("T2", "乙", "B", "def", ("x",), (), ())]
+    themes = [toy_theme(["a", "b"], ["c+"], ["d"]), Theme("T2", "乙", "B", "def", ("x",), (), (), ("y", "z"), ("w+",), ("v",))]
     table = codebook_table(themes)
     assert table.to_dict("records") == [
         {"theme": "TOY", "label_zh": "玩具", "label_en": "Toy", "definition": "a toy theme",
-         "terms": 2, "patterns": 1, "exclusions": 1},
+         "terms": 2, "patterns": 1, "exclusions": 1, "terms_en": 0, "patterns_en": 0, "exclusions_en": 0,
+         "languages": "zh"},
         {"theme": "T2", "label_zh": "乙", "label_en": "B", "definition": "def",
-         "terms": 1, "patterns": 0, "exclusions": 0},
+         "terms": 1, "patterns": 0, "exclusions": 0, "terms_en": 2, "patterns_en": 1, "exclusions_en": 1,
+         "languages": "zh en"},
     ]
 
 
@@ -345,3 +350,72 @@ def test_a_pattern_that_refers_to_its_own_group_is_never_shortcut():
 
     assert _any_of([("x", re.compile(r"(开源)\1"))]) is None
     assert _any_of([("a", re.compile("开源")), ("b", re.compile("社区"))]).search("开源社区") is not None
+
+
+# -- the English edition ----------------------------------------------------------------------
+
+from .english_chapter import ENGLISH_CHAPTER, EXPECTED_THEMES  # noqa: E402
+
+
+def english_theme(terms=(), patterns=(), exclude=()):
+    return Theme("TOY", "玩具", "Toy", "a toy theme", (), (), (), tuple(terms), tuple(patterns), tuple(exclude))
+
+
+def test_every_theme_has_chinese_and_english_indicators():
+    assert all(theme.languages() == ("zh", "en") for theme in load_codebook())
+
+
+def test_the_english_chapter_carries_the_themes_its_paragraphs_discuss():
+    segments = parse_chapter(ENGLISH_CHAPTER, "english")
+    themes = load_codebook()
+    indicator = theme_indicator(segments, find_theme_hits(segments, themes), themes)
+    found = {i: set(indicator.columns[row.astype(bool)]) for i, row in enumerate(indicator.to_numpy())}
+    assert found == EXPECTED_THEMES
+
+
+def test_an_english_term_matches_its_plural_and_either_spacing_but_not_inside_a_word():
+    theme = english_theme(["subscription", "product-led growth", "company", "GPU"])
+    text = "Subscriptions, product led growth, Product-Led-Growth, companies, GPUs; subscriptionless"
+    assert [text[s:e] for _, s, e in find_hits_in_text(text, theme)] == [
+        "Subscriptions", "product led growth", "Product-Led-Growth", "companies", "GPUs"]
+    assert find_hits_in_text("ＧＰＵｓ", theme) == [("GPU", 0, 4)]  # width-folded like the Chinese edition
+
+
+def test_chinese_edition_terms_keep_their_exact_form():
+    # the plural rule belongs to the English edition: it must not widen a Chinese-edition Latin term
+    assert find_hits_in_text("PLGs and stars", toy_theme(["PLG", "star"])) == []
+    assert english_term_pattern("AI 编程").startswith("(?<![A-Za-z0-9])AI")  # mixed terms: the general rule
+
+
+def test_english_patterns_match_whole_words_only():
+    theme = english_theme(patterns=["pay(s|ing)? for"])
+    assert [h[1:] for h in find_hits_in_text("paying for it; prepay for; repays for", theme)] == [(0, 10)]
+
+
+def test_an_english_exclusion_removes_a_false_friend():
+    theme = english_theme(["star"], exclude=["re:(?i)star founders?"])
+    assert [h[1] for h in find_hits_in_text("star founders bring stars", theme)] == [20]
+
+
+def test_on_a_tie_the_chinese_edition_names_the_hit():
+    theme = Theme("T", "甲", "A", "d", ("stars",), (), (), ("star",), (), ())
+    assert find_hits_in_text("1k stars", theme) == [("stars", 3, 8)]
+
+
+def test_a_codebook_with_english_terms_only_is_valid_and_one_without_any_is_not(tmp_path):
+    head = "themes:\n  - id: PLG\n    label_zh: 甲\n    label_en: x\n    definition: y\n"
+    (theme,) = load_codebook(_write_codebook(tmp_path, head + "    terms_en: [community]\n"))
+    assert theme.languages() == ("en",) and theme.terms_en == ("community",)
+    with pytest.raises(CodebookError, match="theme 'PLG', field 'terms': must not be empty"):
+        load_codebook(_write_codebook(tmp_path, head + "    exclude_en: [x]\n"))
+    with pytest.raises(CodebookError, match="theme 'PLG', field 'patterns_en': invalid regex"):
+        load_codebook(_write_codebook(tmp_path, head + "    terms: [社区]\n    patterns_en: ['(']\n"))
+
+
+def test_a_document_in_a_language_without_terms_gets_one_warning_line():
+    lines = coverage_warnings({"zh_doc": "zh", "en_doc": "en"}, {"PLG": ("zh",), "SLG": ("zh",)})
+    assert lines == ["warning: en_doc: language en, but the codebook has no English terms for any theme: "
+                     "their shares there are 0 by construction"]
+    partial = coverage_warnings({"en_doc": "en"}, {"PLG": ("zh", "en"), "SLG": ("zh",)})
+    assert len(partial) == 1 and "themes SLG" in partial[0] and "PLG" not in partial[0]
+    assert coverage_warnings({"zh_doc": "zh", "en_doc": "en"}, {t.id: t.languages() for t in load_codebook()}) == []

@@ -176,7 +176,8 @@ def _independent_pairs(hits: pd.DataFrame, gap: int) -> Counter:
 def _shared_terms(themes: list[Theme]) -> dict[frozenset, tuple[str, ...]]:
     """{theme pair: codebook terms listed under both}, compared as the tagger matches them
     (width-folded, case-insensitive)."""
-    folded = {t.id: {fold_width(term).lower(): term for term in t.terms} for t in themes}
+    # both editions: an English term listed under two themes links them as a Chinese one does
+    folded = {t.id: {fold_width(term).lower(): term for term in (*t.terms, *t.terms_en)} for t in themes}
     shared = {}
     for a, b in combinations(folded, 2):
         common = tuple(folded[a][key] for key in folded[a] if key in folded[b])
@@ -207,11 +208,15 @@ def cooccurrence_graph(edges: pd.DataFrame, term_counts: pd.Series | None = None
     return graph
 
 
-def term_frequencies(dfm: Dfm, guests: list[str] | None = None) -> pd.Series:
-    """Occurrences of each feature in the units of ``guests`` (all when None), most frequent
-    first, ties by term (so the head of the list, e.g. a word cloud's, is stable)."""
+def term_frequencies(dfm: Dfm, guests: list[str] | None = None, document: str | None = None) -> pd.Series:
+    """Occurrences of each feature in the units of ``guests`` (all when None) of ``document``
+    (every document when None), most frequent first, ties by term (so the head of the list,
+    e.g. a word cloud's, is stable). A unit is (document, guest): with several chapters, pass
+    the document, or two same-titled sections are counted as one."""
     if guests:
         dfm = dfm.subset(dfm.docvars["guest"].isin(guests))
+    if document is not None:
+        dfm = dfm.subset(dfm.docvars["document"] == document)
     return dfm.frequencies()
 
 

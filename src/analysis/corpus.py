@@ -60,7 +60,18 @@ is_quote            ``True`` for a paragraph inside a ``>`` block quote (marker 
 links               JSON list of the URLs in the unit (link targets and bare URLs), in order
 section_path        titles of the headings above the unit, `` › ``-joined, from its ``##``
                     (the ``#`` title in a chapter without ``##``); guest lines excluded
+language            the document's language, ``zh`` | ``en`` (the same on every row of a
+                    document; see :func:`document_language`)
 ==================  ======================================================================
+
+**Language.** A document's language is, in order of precedence: ``language:`` in its YAML
+front matter; ``language:`` in the profile (``zh`` or ``en``; ``auto``, the default, defers
+to the text); else detected from the text: ``zh`` when CJK characters make up at least
+:data:`CJK_SHARE_ZH` (a quarter) of the letters (CJK characters + Latin letters) of its prose
+units (overview, intro, question, answer), ``en`` otherwise. One Chinese character carries
+about as much as a short English word, so a Chinese chapter full of ``ARR``/``PLG``/``AI``
+still has a CJK share far above a quarter (the embedded chapter: 0.97; the 2023 development
+chapter: 0.91), and an English translation that keeps a few Chinese names stays far below it.
 
 ``clean_markup(raw[char_start:char_end])`` gives back ``text`` and ``highlights`` for every row.
 """
@@ -86,6 +97,7 @@ from markdown_it.token import Token
 
 from .errors import InputError, StructureError
 from .io import chapter_files, read_chapter_text
+from .lexicon import fold_width
 
 SEGMENT_COLUMNS = [
     "segment_id",
@@ -104,8 +116,15 @@ SEGMENT_COLUMNS = [
     "is_quote",
     "links",
     "section_path",
+    "language",
 ]
 ROLES = ("overview", "intro", "question", "answer", "table", "caption", "back_matter")
+#: the languages a document can be in (the ``language`` column); the codebook has terms per language
+LANGUAGES = ("zh", "en")
+#: a document is Chinese when CJK characters are at least this share of its prose's letters
+CJK_SHARE_ZH = 0.25
+#: the roles whose text is the document's own prose (tables, captions and references may quote anything)
+PROSE_ROLES = ("overview", "intro", "question", "answer")
 SECTION_SEPARATOR = " › "
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r|$)")
@@ -533,6 +552,7 @@ class Profile:
     overview_headings: frozenset[str]
     back_matter_headings: frozenset[str]
     caption_max_chars: int = 80
+    language: str = "auto"  # zh | en | auto (detect each document's language from its text)
 
     def heading_key(self, title: str) -> str:
         """A heading's title as the profile's lists name it: numbering, @mentions and a
@@ -601,6 +621,9 @@ def load_profile(path: Path | str | None = None) -> Profile:
     max_chars = data.get("caption_max_chars", 80)
     if not isinstance(max_chars, int) or max_chars <= 0:
         raise InputError(path, "field 'caption_max_chars': expected a positive whole number")
+    language = data.get("language", "auto")
+    if language not in ("auto", *LANGUAGES):
+        raise InputError(path, f"field 'language': expected auto, {' or '.join(LANGUAGES)}, got {language!r}")
     return Profile(
         guest_line=re.compile(rf"^(?:{labels or '(?!)'})[ \t]*[:：][ \t]*(?P<name>[^（(]*?)[ \t]*"
                               r"(?:[（(][ \t]*(?P<org>[^）)]*?)[ \t]*[）)])?[ \t]*$", re.IGNORECASE),
@@ -611,6 +634,7 @@ def load_profile(path: Path | str | None = None) -> Profile:
         overview_headings=frozenset(h.casefold() for h in fields["overview_headings"]),
         back_matter_headings=frozenset(h.casefold() for h in fields["back_matter_headings"]),
         caption_max_chars=max_chars,
+        language=language,
     )
 
 
@@ -873,7 +897,60 @@ def parse_chapter(raw: str, document: str, embedded_questions: list[str] | None 
         if block in guests:
             _set_guest(ctx, block)
         rows += _units(ctx, block, raw, rules)
-    return _segments_frame(rows, document)
+    frame = _segments_frame(rows, document)
+    frame["language"] = document_language(frame, _front_matter_language(blocks, document), profile.language)
+    return frame
+
+
+_LATIN_LETTER = re.compile(r"[A-Za-zÀ-ɏ]")  # ASCII and accented Latin letters (not digits)
+_CJK_CHAR = re.compile(r"[\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF\U00020000-\U0003FFFF]")  # ideographs only
+
+
+def cjk_share(texts) -> float:
+    """CJK ideographs / (CJK ideographs + Latin letters) over ``texts``; 0.0 when there are neither.
+
+    Full-width Latin (``ＡＲＲ``) is counted as Latin; punctuation, digits and spaces count as
+    neither, so a Chinese text's full-width punctuation does not inflate its share.
+    """
+    text = fold_width("".join(texts))
+    cjk, latin = len(_CJK_CHAR.findall(text)), len(_LATIN_LETTER.findall(text))
+    return cjk / (cjk + latin) if cjk + latin else 0.0
+
+
+def document_language(segments: pd.DataFrame, declared: str | None = None, profile_language: str = "auto") -> str:
+    """One document's language (see the module docstring): declared in its front matter, else
+    set by the profile, else ``zh`` when CJK is at least :data:`CJK_SHARE_ZH` of the letters of
+    its prose units, else ``en``."""
+    if declared:
+        return declared
+    if profile_language != "auto":
+        return profile_language
+    prose = segments.loc[segments["role"].isin(PROSE_ROLES), "text"]
+    return "zh" if cjk_share(prose) >= CJK_SHARE_ZH else "en"
+
+
+def _front_matter_language(blocks: list[Block], document: str) -> str | None:
+    """``language:`` (or ``lang:``) in the chapter's YAML front matter, if any; a value other
+    than the known languages is an error naming the document."""
+    front = next((b for b in blocks if b.kind == "front_matter"), None)
+    if front is None:
+        return None
+    body = "\n".join(line for line in front.source.splitlines() if line.strip() not in ("---", "..."))
+    try:
+        data = yaml.safe_load(body)
+    except yaml.YAMLError:
+        return None  # front matter is the author's metadata; only a language we can read is used
+    if not isinstance(data, dict):
+        return None
+    value = data.get("language", data.get("lang"))
+    if value is None:
+        return None
+    value = str(value).strip().lower()
+    aliases = {"chinese": "zh", "zh-cn": "zh", "zh-hans": "zh", "english": "en", "en-us": "en", "en-gb": "en"}
+    value = aliases.get(value, value)
+    if value not in LANGUAGES:
+        raise StructureError(document, f"front matter: language {value!r} is not one of {', '.join(LANGUAGES)}")
+    return value
 
 
 def _segments_frame(rows: list[dict], document: str) -> pd.DataFrame:

@@ -44,7 +44,7 @@ def _codebook_patterns(path: str | None) -> dict[str, frozenset[str]]:
     from .themes import load_codebook
 
     try:
-        return {theme.id: frozenset(theme.patterns) for theme in load_codebook(path)}
+        return {theme.id: frozenset((*theme.patterns, *theme.patterns_en)) for theme in load_codebook(path)}
     except Exception:  # the codebook moved or changed since the build: fall back to the regex test
         return {}
 

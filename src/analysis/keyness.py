@@ -1,7 +1,9 @@
 """Stage 4b — what each guest says that the others don't: TF-IDF and weighted log-odds.
 
 Both read the answer-paragraph content :class:`~analysis.dfm.Dfm` (``build_dfm(segments,
-tokens)``) and group it by guest; every ``count`` below is a count of that dfm.
+tokens)``) and group it by unit, ``(document, guest)`` (:data:`UNIT_KEY`): in a folder of
+chapters, two sections of the same title in two chapters are two units, not one; every
+``count`` below is a count of that dfm.
 
 **TF-IDF: each guest's answers as one document, IDF learned over answer paragraphs.**
 With the guests themselves as the IDF documents (four of them), IDF can take only four
@@ -20,8 +22,9 @@ log-odds below.
 Schema of ``tfidf_terms.csv`` (top terms per guest):
 
 ==========  ==============================================================================
+document    the guest's document (chapter); ``""`` for a dfm without documents
 method      ``paragraph_idf`` (the only method; kept so that the table names its method)
-guest       the guest
+guest       the guest (report mode: the section)
 term        the token
 score       the TF-IDF weight (see above)
 rank        1 = most characteristic
@@ -39,7 +42,8 @@ only when the guest used it at least ``min_guest_count`` times: a z-score from t
 three uses is one passage, not a way of speaking.
 
 ============  ============================================================================
-guest         the guest
+document      the guest's document (chapter); ``""`` for a dfm without documents
+guest         the guest (report mode: the section)
 term          the token
 score         z-score of the log-odds ratio (positive: over-used by this guest)
 rank          1 = most over-used (among the listed terms)
@@ -62,16 +66,31 @@ from sklearn.feature_extraction.text import TfidfTransformer
 
 from .dfm import Dfm
 
-TFIDF_COLUMNS = ["method", "guest", "term", "score", "rank", "count", "paragraphs"]
-KEYNESS_COLUMNS = ["guest", "term", "score", "rank", "count", "count_rest", "delta", "variance", "p", "q",
+TFIDF_COLUMNS = ["document", "method", "guest", "term", "score", "rank", "count", "paragraphs"]
+KEYNESS_COLUMNS = ["document", "guest", "term", "score", "rank", "count", "count_rest", "delta", "variance", "p", "q",
                    "significant"]
+#: what one unit is: a guest (or section) of one document
+UNIT_KEY = ("document", "guest")
 TFIDF_METHOD = "paragraph_idf"
 DEFAULT_MIN_GUEST_COUNT = 5
 DEFAULT_MIN_PARAGRAPHS = 2
 DEFAULT_FDR = 0.05
 
 
-def tfidf_terms(dfm: Dfm, by: str = "guest", top_k: int = 30, min_df: int = 1,
+def _unit_key(dfm: Dfm, by) -> list[str]:
+    """The grouping columns: ``by`` (one or several docvars), without ``document`` when the dfm
+    has none (a dfm made by hand from token lists)."""
+    by = [by] if isinstance(by, str) else list(by)
+    return [c for c in by if c != "document" or c in dfm.docvars.columns]
+
+
+def _units(groups: Dfm, key: list[str], label: str):
+    """(document, label) of each group, in group order."""
+    documents = groups.docvars["document"] if "document" in key else [""] * groups.shape[0]
+    return zip(documents, groups.docvars[label])
+
+
+def tfidf_terms(dfm: Dfm, by=UNIT_KEY, top_k: int = 30, min_df: int = 1,
                 min_paragraphs: int = DEFAULT_MIN_PARAGRAPHS) -> pd.DataFrame:
     """Top TF-IDF terms per group ``by`` of a paragraph dfm (see module docstring).
 
@@ -80,21 +99,23 @@ def tfidf_terms(dfm: Dfm, by: str = "guest", top_k: int = 30, min_df: int = 1,
     paragraphs: paragraph IDF rewards rarity, and a word repeated within one paragraph
     is that passage's topic, not the guest's.
     """
+    key = _unit_key(dfm, by)
+    label = key[-1]  # the unit's own name (guest), the table's `guest` column
     paragraphs = dfm.select(min_units=min_df)
     idf = TfidfTransformer(smooth_idf=True).fit(paragraphs.matrix).idf_
-    groups = paragraphs.group(by)
+    groups = paragraphs.group(key)
     counts = groups.matrix.toarray()
     tf = np.where(counts > 0, 1 + np.log(np.maximum(counts, 1)), 0.0)
     weights = tf * idf
     norms = np.linalg.norm(weights, axis=1, keepdims=True)
     weights = np.divide(weights, norms, out=np.zeros_like(weights), where=norms > 0)
-    in_paragraphs = paragraphs.binary().group(by).matrix.toarray()
+    in_paragraphs = paragraphs.binary().group(key).matrix.toarray()
     rows = []
-    for i, guest in enumerate(groups.docvars[by]):
+    for i, (document, guest) in enumerate(_units(groups, key, label)):
         order = np.lexsort((paragraphs.features, -weights[i]))  # ties broken by term, for stable output
         order = order[(weights[i, order] > 0) & (in_paragraphs[i, order] >= min_paragraphs)][:top_k]
         for rank, j in enumerate(order, start=1):
-            rows.append({"method": TFIDF_METHOD, "guest": guest, "term": paragraphs.features[j],
+            rows.append({"document": document, "method": TFIDF_METHOD, "guest": guest, "term": paragraphs.features[j],
                          "score": float(weights[i, j]), "rank": rank, "count": int(counts[i, j]),
                          "paragraphs": int(in_paragraphs[i, j])})
     return pd.DataFrame(rows, columns=TFIDF_COLUMNS)
@@ -134,7 +155,7 @@ def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
     return q
 
 
-def keyness(dfm: Dfm, by: str = "guest", top_k: int = 30, min_count: int = 3,
+def keyness(dfm: Dfm, by=UNIT_KEY, top_k: int = 30, min_count: int = 3,
             min_guest_count: int = DEFAULT_MIN_GUEST_COUNT, prior_strength: float | None = None,
             fdr: float = DEFAULT_FDR) -> pd.DataFrame:
     """Each group ``by`` against the others: the top ``top_k`` listed terms by log-odds z-score.
@@ -146,13 +167,14 @@ def keyness(dfm: Dfm, by: str = "guest", top_k: int = 30, min_count: int = 3,
     tested (they count in the Benjamini–Hochberg family) but not listed. ``significant``
     is ``q < fdr``.
     """
-    groups = dfm.group(by).select(min_count=max(min_count, 1))
+    key = _unit_key(dfm, by)
+    groups = dfm.group(key).select(min_count=max(min_count, 1))
     matrix, vocabulary = groups.matrix.toarray(), groups.features
     total = matrix.sum(axis=0)
     strength = prior_strength if prior_strength is not None else total.sum()
     prior = strength * total / total.sum()
     rows = []
-    for i, guest in enumerate(groups.docvars[by]):
+    for i, (document, guest) in enumerate(_units(groups, key, key[-1])):
         rest = total - matrix[i]
         delta, variance, z = log_odds_dirichlet(matrix[i], rest, prior)
         p = two_sided_p(z)
@@ -160,7 +182,7 @@ def keyness(dfm: Dfm, by: str = "guest", top_k: int = 30, min_count: int = 3,
         listed = np.flatnonzero(matrix[i] >= min_guest_count)
         order = listed[np.lexsort((vocabulary[listed], -z[listed]))][:top_k]
         for rank, j in enumerate(order, start=1):
-            rows.append({"guest": guest, "term": vocabulary[j], "score": float(z[j]), "rank": rank,
+            rows.append({"document": document, "guest": guest, "term": vocabulary[j], "score": float(z[j]), "rank": rank,
                          "count": int(matrix[i, j]), "count_rest": int(rest[j]),
                          "delta": float(delta[j]), "variance": float(variance[j]),
                          "p": float(p[j]), "q": float(q[j]), "significant": bool(q[j] < fdr)})

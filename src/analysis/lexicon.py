@@ -91,6 +91,39 @@ def term_pattern(term: str) -> str:
     return pattern
 
 
+def english_term_pattern(term: str) -> str:
+    """A regex for a term of the codebook's English edition, as :func:`term_pattern` (width
+    folded, Latin word boundaries, compile with ``re.IGNORECASE``), and in addition:
+
+    * words joined by a space or a hyphen match either way (``product-led growth`` =
+      ``product led growth`` = ``product-led-growth``): English writers hyphenate compounds
+      inconsistently;
+    * the last word matches its plural: ``+s``/``+es`` (``subscription`` → ``subscriptions``,
+      ``GPU`` → ``GPUs``), and a final consonant + ``y`` also as ``ies`` (``company`` →
+      ``companies``). An acronym's plural ``s`` may be preceded by an apostrophe (``CEO's`` is
+      found too, as the possessive it usually is).
+    """
+    folded = fold_width(term).strip()
+    words = re.split(r"[\s\-]+", folded)
+    if not all(words) or not all(_LATIN.search(w) for w in words):
+        return term_pattern(term)  # not an English phrase (CJK inside): the general rule
+    last = words[-1]
+    if re.search(r"[^aeiouAEIOU]y$", last):
+        ending = re.escape(last[:-1]) + "(?:y|ies)"
+    else:
+        ending = re.escape(last) + "(?:'?e?s)?"
+    body = r"[\s\-]+".join([*(re.escape(w) for w in words[:-1]), ending])
+    start = r"(?<![A-Za-z0-9])" if _LATIN.match(words[0][0]) else ""
+    end = r"(?![A-Za-z0-9])" if _LATIN.match(last[-1]) else ""
+    return start + body + end
+
+
+def whole_words(pattern: str) -> str:
+    """A codebook pattern of the English edition as a whole-word regex: it may not start or end
+    inside a Latin word (``\\b`` would not do: CJK characters are word characters too)."""
+    return r"(?<![A-Za-z0-9])(?:" + pattern + r")(?![A-Za-z0-9])"
+
+
 _LATIN_BEFORE = r"(?<![A-Za-z0-9])"
 
 

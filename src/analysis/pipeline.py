@@ -36,7 +36,8 @@ from .paths import DEFAULT_CORPUS, LABELS_DIR, PROJECT_ROOT
 from .runfolder import EXECUTED, FIGURES, PROCESSED, RunFolder, file_digest, files_intact, read_json, write_json
 from .stats import theme_balance, theme_by_guest
 from .summary import corpus_summary
-from .themes import codebook_table, default_codebook_path, find_theme_hits, load_codebook, theme_indicator
+from .themes import (codebook_table, coverage_warnings, default_codebook_path, document_languages, find_theme_hits,
+                     load_codebook, theme_indicator)
 from .tokenizer import Tokenizer, tokenize_segments
 from .validation import disagreements, label_files, validation_tables
 
@@ -154,10 +155,21 @@ def build_corpus_tables(input_path: Path | str = DEFAULT_CORPUS, lexicon_dir: Pa
     }
 
 
+def _warn(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def build_analysis_tables(segments: pd.DataFrame, tokens: pd.DataFrame, config: BuildConfig,
-                          say: Callable[[str], None] = lambda m: None) -> dict[str, pd.DataFrame]:
-    """Themes, distinctive terms, co-occurrence and evidence, from the corpus tables."""
+                          say: Callable[[str], None] = lambda m: None,
+                          warn: Callable[[str], None] = _warn) -> dict[str, pd.DataFrame]:
+    """Themes, distinctive terms, co-occurrence and evidence, from the corpus tables.
+
+    A document in a language the codebook has no terms for (in some theme) gets one warning
+    line through ``warn`` (stderr, even when quiet): its shares would read as "never discussed".
+    """
     themes = load_codebook(config.codebook)
+    for line in coverage_warnings(document_languages(segments), {t.id: t.languages() for t in themes}):
+        warn(line)
     say(f"tagging {len(themes)} themes")
     hits = find_theme_hits(segments, themes)
     indicator = theme_indicator(segments, hits, themes)
@@ -177,6 +189,7 @@ def build_analysis_tables(segments: pd.DataFrame, tokens: pd.DataFrame, config: 
                                                        [t.id for t in themes])
     say("scoring distinctive terms and co-occurrence")
     paragraphs, sentences = build_dfm(segments, tokens, "paragraph"), build_dfm(segments, tokens, "sentence")
+    # keyed by (document, guest): same-titled sections of two chapters are two units
     tables["tfidf_terms"] = tfidf_terms(paragraphs, top_k=config.top_k)
     tables["keyness"] = keyness(paragraphs, top_k=config.top_k, min_count=config.min_count)
     tables["cooccurrence_edges"] = cooccurrence_edges([sentences, paragraphs], min_count=config.min_count)

@@ -149,6 +149,26 @@ class Study:
             labels[unit] = guest_label(guest, self.lang, with_org, document)
         return labels
 
+    def unit_pair(self, unit: str) -> tuple[str | None, str]:
+        """(document, guest) of a unit key (:meth:`unit_key`); document ``None`` when the key is
+        a bare guest (one document: it is the corpus's)."""
+        if UNIT_SEPARATOR in unit and self.several_documents:
+            document, guest = unit.split(UNIT_SEPARATOR, 1)
+            return document, guest
+        return None, unit
+
+    def language_warning(self) -> str:
+        """Warning lines for documents in a language some themes have no codebook terms for
+        (:func:`analysis.themes.coverage_warnings`, the lines the build printed); ``""`` when
+        every document's language is covered, or for tables built before languages existed."""
+        from .themes import coverage_warnings, document_languages
+
+        segments, themes = self.tables["segments"], self.tables["themes"]
+        if "language" not in segments.columns or "languages" not in themes.columns:
+            return ""
+        covered = {theme: str(languages).split() for theme, languages in zip(themes["theme"], themes["languages"])}
+        return "\n".join(coverage_warnings(document_languages(segments), covered))
+
     @property
     def themes(self) -> list[str]:
         return self.tables["themes"]["theme"].tolist()

@@ -2,12 +2,26 @@
 
 The codebook (``src/analysis/lexicons/codebook.yaml``) is data: adding a theme means adding
 an entry there. Each theme has an ``id``, ``label_zh``, ``label_en``, a one-line
-``definition``, indicator ``terms``, optional regex ``patterns`` and optional ``exclude``
-entries (literal strings, or regexes prefixed ``re:``) for false friends.
+``definition``, and indicators in two editions, one per document language (see
+``segments.language``):
+
+* Chinese: ``terms``, optional regex ``patterns`` and optional ``exclude`` entries (literal
+  strings, or regexes prefixed ``re:``) for false friends. Latin words that Chinese writers
+  use as they are (ARR, PLG, CEO, license) belong here;
+* English: ``terms_en``, ``patterns_en``, ``exclude_en``, the same definitions in English words.
+
+Every indicator is matched in every document, whatever its language (a Chinese chapter may
+quote "product-led growth", a translation may keep 出海); an edition only says which
+language the codebook covers (:meth:`Theme.languages`): where a document's language has no
+terms in a theme, the build warns (:func:`coverage_warnings`), because its shares would read
+as "never discussed".
 
 Matching, on width-folded text and case-insensitively: a term that starts or ends with a
 Latin character only matches at a Latin word boundary; CJK terms match as substrings;
 spaces between Latin and CJK are optional (see :func:`analysis.lexicon.term_pattern`).
+English terms also match with a hyphen for a space (and the reverse) and in the plural
+(:func:`analysis.lexicon.english_term_pattern`); English patterns match whole words only
+(:func:`analysis.lexicon.whole_words`).
 Overlapping hits of one theme keep the longest; a hit overlapping an exclusion is dropped.
 
 Schema of ``theme_hits.csv`` (one row per hit, in document order):
@@ -33,11 +47,16 @@ import pandas as pd
 import yaml
 
 from .errors import CodebookError, ParameterError
-from .lexicon import fold_width, term_pattern
+from .lexicon import english_term_pattern, fold_width, term_pattern, whole_words
 
 HIT_COLUMNS = ["segment_id", "theme", "term", "match", "char_start", "char_end"]
 TAG_COLUMNS = ["segment_id", "theme", "hits", "terms"]
+THEME_TABLE_COLUMNS = ["theme", "label_zh", "label_en", "definition", "terms", "patterns", "exclusions",
+                       "terms_en", "patterns_en", "exclusions_en", "languages"]
 _ID = re.compile(r"^[A-Z][A-Z0-9_]*$")
+#: codebook fields of each language's edition: (terms, patterns, exclude)
+EDITIONS = {"zh": ("terms", "patterns", "exclude"), "en": ("terms_en", "patterns_en", "exclude_en")}
+LANGUAGE_NAMES = {"zh": "Chinese", "en": "English"}
 
 
 @dataclass(frozen=True)
@@ -49,6 +68,14 @@ class Theme:
     terms: tuple[str, ...]
     patterns: tuple[str, ...]
     exclude: tuple[str, ...]
+    terms_en: tuple[str, ...] = ()
+    patterns_en: tuple[str, ...] = ()
+    exclude_en: tuple[str, ...] = ()
+
+    def languages(self) -> tuple[str, ...]:
+        """The document languages the theme has indicators (terms or patterns) for."""
+        return tuple(lang for lang, (terms, patterns, _) in EDITIONS.items()
+                     if getattr(self, terms) or getattr(self, patterns))
 
     def label(self, lang: str = "zh") -> str:
         return self.label_en if lang == "en" else self.label_zh
@@ -57,13 +84,16 @@ class Theme:
         """(term, compiled regex) for every term and pattern."""
         out = [(term, re.compile(term_pattern(term), re.IGNORECASE)) for term in self.terms]
         out += [(pattern, re.compile(pattern, re.IGNORECASE)) for pattern in self.patterns]
+        out += [(term, re.compile(english_term_pattern(term), re.IGNORECASE)) for term in self.terms_en]
+        out += [(pattern, re.compile(whole_words(pattern), re.IGNORECASE)) for pattern in self.patterns_en]
         return out
 
     def exclusions(self) -> list[re.Pattern]:
-        return [
-            re.compile(item[3:], re.IGNORECASE) if item.startswith("re:") else re.compile(term_pattern(item), re.IGNORECASE)
-            for item in self.exclude
-        ]
+        def compiled(item: str, literal) -> re.Pattern:
+            return re.compile(item[3:] if item.startswith("re:") else literal(item), re.IGNORECASE)
+
+        return ([compiled(item, term_pattern) for item in self.exclude]
+                + [compiled(item, english_term_pattern) for item in self.exclude_en])
 
 
 def default_codebook_path() -> Path:
@@ -107,13 +137,20 @@ def load_codebook(path: Path | str | None = None) -> list[Theme]:
         for field in ("label_zh", "label_en", "definition"):
             if not isinstance(entry.get(field), str) or not entry[field].strip():
                 raise CodebookError(f"{path}: theme {theme_id!r}, field {field!r}: missing or empty")
-        unknown = set(entry) - {"id", "label_zh", "label_en", "definition", "terms", "patterns", "exclude"}
+        fields = [name for edition in EDITIONS.values() for name in edition]
+        unknown = set(entry) - {"id", "label_zh", "label_en", "definition", *fields}
         if unknown:
             raise CodebookError(f"{path}: theme {theme_id!r}, field {sorted(unknown)[0]!r}: unknown field")
-        terms = _strings(entry.get("terms"), path, theme_id, "terms", required=not entry.get("patterns"))
-        patterns = _strings(entry.get("patterns"), path, theme_id, "patterns", required=False)
-        exclude = _strings(entry.get("exclude"), path, theme_id, "exclude", required=False)
-        for field, items in (("patterns", patterns), ("exclude", [e[3:] for e in exclude if e.startswith("re:")])):
+        # a theme needs indicators in at least one language; which ones it lacks is a warning
+        # per document (coverage_warnings), not an error: an English-only codebook is fine
+        indicators = any(entry.get(terms) or entry.get(patterns) for terms, patterns, _ in EDITIONS.values())
+        lists = {name: _strings(entry.get(name), path, theme_id, name, required=False) for name in fields}
+        if not indicators:
+            raise CodebookError(f"{path}: theme {theme_id!r}, field 'terms': must not be empty "
+                                "(give terms or patterns, in terms/patterns or terms_en/patterns_en)")
+        checked = [(name, lists[name]) for name in ("patterns", "patterns_en")]
+        checked += [(name, [e[3:] for e in lists[name] if e.startswith("re:")]) for name in ("exclude", "exclude_en")]
+        for field, items in checked:
             for pattern in items:
                 try:
                     compiled = re.compile(pattern)
@@ -125,7 +162,8 @@ def load_codebook(path: Path | str | None = None) -> list[Theme]:
                     raise CodebookError(f"{path}: theme {theme_id!r}, field {field!r}: regex {pattern!r} matches empty text")
         themes.append(
             Theme(theme_id, entry["label_zh"].strip(), entry["label_en"].strip(), " ".join(entry["definition"].split()),
-                  terms, patterns, exclude)
+                  lists["terms"], lists["patterns"], lists["exclude"],
+                  lists["terms_en"], lists["patterns_en"], lists["exclude_en"])
         )
     return themes
 
@@ -135,10 +173,40 @@ def codebook_table(themes: list[Theme]) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {"theme": t.id, "label_zh": t.label_zh, "label_en": t.label_en, "definition": t.definition,
-             "terms": len(t.terms), "patterns": len(t.patterns), "exclusions": len(t.exclude)}
+             "terms": len(t.terms), "patterns": len(t.patterns), "exclusions": len(t.exclude),
+             "terms_en": len(t.terms_en), "patterns_en": len(t.patterns_en), "exclusions_en": len(t.exclude_en),
+             "languages": " ".join(t.languages())}
             for t in themes
-        ]
+        ],
+        columns=THEME_TABLE_COLUMNS,
     )
+
+
+def coverage_warnings(document_languages: dict[str, str], theme_languages: dict[str, list[str] | tuple[str, ...]]) -> list[str]:
+    """One warning line per document whose language some themes have no terms for.
+
+    ``document_languages``: document → ``zh``/``en`` (the segments' ``language``);
+    ``theme_languages``: theme id → the languages it has terms for (:meth:`Theme.languages`,
+    or ``themes.csv``'s ``languages`` split). Such a document's shares of those themes are
+    zero by construction, not because nobody discussed them.
+    """
+    lines = []
+    for document, language in document_languages.items():
+        missing = [theme for theme, languages in theme_languages.items() if language not in languages]
+        if not missing:
+            continue
+        name = LANGUAGE_NAMES.get(language, language)
+        which = "any theme" if len(missing) == len(theme_languages) else "themes " + ", ".join(missing)
+        lines.append(f"warning: {document}: language {language}, but the codebook has no {name} terms for "
+                     f"{which}: their shares there are 0 by construction")
+    return lines
+
+
+def document_languages(segments: pd.DataFrame) -> dict[str, str]:
+    """document → language, in corpus order (``zh`` for a segments table without the column)."""
+    if "language" not in segments.columns:
+        return dict.fromkeys(segments["document"], "zh")
+    return dict(zip(segments["document"], segments["language"]))
 
 
 def select_themes(themes: list[Theme], wanted: list[str] | None) -> list[Theme]:
@@ -161,13 +229,16 @@ def find_hits_in_text(text: str, theme: Theme, _compiled=None, folded: str | Non
     matchers, exclusions = _compiled or (theme.matchers(), theme.exclusions())
     folded = fold_width(text) if folded is None else folded
     excluded = [m.span() for pattern in exclusions for m in pattern.finditer(folded)]
+    # matchers list the Chinese edition first: on a tie (same span) its term is the one reported,
+    # so adding English terms never renames a hit of a Chinese chapter ("stars" stays "stars")
+    chinese = len(theme.terms) + len(theme.patterns)
     found = []
-    for term, pattern in matchers:
+    for index, (term, pattern) in enumerate(matchers):
         for match in pattern.finditer(folded):
             if match.end() > match.start() and not _overlaps(match.start(), match.end(), excluded):
-                found.append((match.start(), -(match.end() - match.start()), term, match.end()))
+                found.append((match.start(), -(match.end() - match.start()), index >= chinese, term, match.end()))
     kept: list[tuple[str, int, int]] = []
-    for start, _, term, end in sorted(found):
+    for start, _, _, term, end in sorted(found):
         if not kept or start >= kept[-1][2]:
             kept.append((term, start, end))
     return kept
