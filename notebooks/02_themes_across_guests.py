@@ -39,6 +39,8 @@ from analysis.explorer import evidence_view
 from analysis.study import open_study
 
 study = open_study(root, save_to, lang=lang, guests=guests, themes=themes, evidence_rows=evidence_rows)
+if warning := study.language_warning():  # a document in a language the codebook has no terms for
+    print(warning)
 unit = study.unit_kind  # "guest" (interviews) or "section" (a report's ## sections)
 guests, units, themes = study.select_guests(), study.select_units(), study.select_themes()
 names, labels = study.theme_names(), study.unit_labels(units)

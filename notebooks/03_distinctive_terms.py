@@ -38,14 +38,14 @@ from analysis.study import open_study
 
 study = open_study(root, save_to, lang=lang, guests=guests, terms_shown=terms_shown, evidence_rows=evidence_rows)
 unit = study.unit_kind  # "guest" (interviews) or "section" (a report's ## sections)
-guests = study.select_guests()
-labels = study.unit_labels(guests)  # these tables have no document column: a label names every chapter it pools
+guests = study.select_units()  # (document, unit) keys: same-titled sections of two chapters stay apart
+labels = study.unit_labels(guests)
 
 # %% [markdown]
 # ## TF-IDF
 
 # %%
-tfidf = top_terms_frame(study.tables["tfidf_terms"], guests, terms_shown, method="paragraph_idf")
+tfidf = top_terms_frame(study.keyed(study.tables["tfidf_terms"]), guests, terms_shown, method="paragraph_idf")
 display(study.label_axes(terms_by_rank(tfidf, guests)))
 fig = draw_term_panels(tfidf, guests, text("tfidf_title", lang, unit), text("tfidf_axis", lang), lang, unit=unit,
                        labels=labels)
@@ -57,7 +57,7 @@ study.show(fig, "distinctive_terms_tfidf", title=text("tfidf_title", lang, unit)
 # ## Log-odds ratio with informative Dirichlet prior
 
 # %%
-keyness = top_terms_frame(study.tables["keyness"], guests, terms_shown)
+keyness = top_terms_frame(study.keyed(study.tables["keyness"]), guests, terms_shown)
 display(study.label_axes(terms_by_rank(keyness, guests)))
 fig = draw_keyness(keyness, guests, lang, unit=unit, labels=labels)
 study.show(fig, "distinctive_terms_log_odds", title=text("keyness_title", lang, unit),
@@ -74,7 +74,9 @@ for guest in guests:
     if top.empty:
         continue
     term = top["term"].iloc[0]
-    lines = kwic(study.tables["segments"], term, guest=guest)
+    document, name = study.unit_pair(guest)
+    segments = study.tables["segments"]
+    lines = kwic(segments if document is None else segments[segments["document"] == document], term, guest=name)
     q = f", q = {top['q'].iloc[0]:.2f}" if "q" in top else ""
     print(f"{labels[guest]}: 「{term}」 z = {top['score'].iloc[0]:.2f}{q}, {len(lines)} matches in the text")
     display(study.present(lines[["left", "match", "right", "segment_id"]].head(evidence_rows)))

@@ -34,15 +34,16 @@ from analysis.figures import font_path, guest_colors, guest_table, text
 from analysis.study import open_study
 
 study = open_study(root, save_to, lang=lang, guests=guests, max_words=max_words)
-guests = study.select_guests()
-colors = guest_colors(guests)
-labels = study.unit_labels(guests, with_org=True)
+units = study.select_units()  # (document, unit) keys: same-titled sections of two chapters stay apart
+colors = guest_colors(units)
+labels = study.unit_labels(units, with_org=True)
 
 # %%
-for index, guest in enumerate(guests, start=1):
-    frequencies = term_frequencies(study.dfm(), [guest])
-    title = f"{text('wordcloud_title', lang)} · {labels[guest]}"
-    fig = draw_wordcloud(frequencies.head(max_words).to_dict(), title, colors[guest], str(font_path()),
+for index, unit in enumerate(units, start=1):
+    document, guest = study.unit_pair(unit)
+    frequencies = term_frequencies(study.dfm(), [guest], document)
+    title = f"{text('wordcloud_title', lang)} · {labels[unit]}"
+    fig = draw_wordcloud(frequencies.head(max_words).to_dict(), title, colors[unit], str(font_path()),
                          study.build_parameters["seed"], max_words)
     info = guest_table().get(guest)
     stem = slug(info.name_en) if info else f"section_{index:02d}"

@@ -121,3 +121,13 @@ def test_a_unit_key_splits_back_into_document_and_guest(root):
     study = Study(root, {}, {"segments": two})
     assert [study.unit_pair(u) for u in study.select_units()] == [("a", "Market"), ("b", "Market")]
     assert open_study(root).unit_pair("丁宁") == (None, "丁宁")  # one document: a key is the guest
+
+
+def test_chapter_names_in_labels_keep_only_what_tells_them_apart():
+    from analysis.study import short_names
+
+    assert short_names(["commercialization_2023", "commercialization_2024"]) == {
+        "commercialization_2023": "2023", "commercialization_2024": "2024"}
+    assert short_names(["report_alpha", "report_beta"]) == {"report_alpha": "alpha", "report_beta": "beta"}
+    assert short_names(["only_one"]) == {"only_one": "only_one"}
+    assert short_names(["ab", "ac"]) == {"ab": "ab", "ac": "ac"}  # no separator: nothing to cut at

@@ -14,6 +14,7 @@ writes a root's ``figures/``.
 from __future__ import annotations
 
 import inspect
+import os
 from functools import lru_cache
 from importlib import resources
 from dataclasses import dataclass, field
@@ -136,16 +137,19 @@ class Study:
         names the unit's chapter (or chapters, for a table that pools same-named units)."""
         units = self.select_units() if units is None else units
         segments = self.tables["segments"]
+        short = short_names(list(dict.fromkeys(segments["document"])))
         labels = {}
         for unit in units:
             if UNIT_SEPARATOR in unit and self.several_documents:
                 document, guest = unit.split(UNIT_SEPARATOR, 1)
+                document = short.get(document, document)
             else:
                 guest = unit
                 document = ""
                 if self.several_documents:
                     joiner = "、" if self.lang == "zh" else ", "
-                    document = joiner.join(dict.fromkeys(segments.loc[segments["guest"] == unit, "document"]))
+                    document = joiner.join(dict.fromkeys(short.get(d, d) for d in
+                                                         segments.loc[segments["guest"] == unit, "document"]))
             labels[unit] = guest_label(guest, self.lang, with_org, document)
         return labels
 
@@ -277,6 +281,21 @@ class Study:
         note = f"*{caption}* — source: `{source}`"
         display(Markdown(note), metadata={FIGURE_METADATA: record})
         self.shown.append(record)
+
+
+def short_names(documents: list[str]) -> dict[str, str]:
+    """Document names without the part they all share (``commercialization_2023``,
+    ``commercialization_2024`` → ``2023``, ``2024``): what tells them apart survives the
+    shortening a chart label needs."""
+    if len(documents) < 2:
+        return {d: d for d in documents}
+    prefix = os.path.commonprefix(documents)
+    suffix = os.path.commonprefix([d[::-1] for d in documents])[::-1]
+    # cut at a separator, so "report_a" / "report_b" keep their own letters whole
+    prefix = prefix[:max(prefix.rfind(sep) for sep in "_-. ") + 1] if any(c in prefix for c in "_-. ") else ""
+    suffix = suffix[min((suffix.find(sep) for sep in "_-. " if sep in suffix), default=len(suffix)):]
+    names = {d: d[len(prefix):len(d) - len(suffix)] for d in documents}
+    return names if all(names.values()) and len(set(names.values())) == len(documents) else {d: d for d in documents}
 
 
 @lru_cache(maxsize=1)
