@@ -518,3 +518,41 @@ def test_none_of_seventeen_paragraphs_in_six_questions_by_hand():
     n_eff = 17 * (sps.norm.ppf(0.975) / sps.t.ppf(0.975, 5)) ** 2
     assert (low, deff) == (0.0, 1.0)
     assert high == pytest.approx(1 - 0.025 ** (1 / n_eff)) and high == pytest.approx(0.311, abs=1e-3)
+
+
+# -- on the real chapter ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def themed(segments, tokens):
+    from analysis.themes import find_theme_hits, load_codebook
+
+    themes = load_codebook()
+    return themes, find_theme_hits(segments, themes)
+
+
+def test_real_chapter_intervals_contain_the_estimate_and_repeat_with_the_same_seed(segments, tokens, themed):
+    themes, hits = themed
+    first = theme_by_guest(segments, tokens, hits, themes, resamples=500, seed=7)
+    pd.testing.assert_frame_equal(first, theme_by_guest(segments, tokens, hits, themes, resamples=500, seed=7))
+    assert (first["share_low"] <= first["share"] + 1e-12).all() and (first["share"] <= first["share_high"] + 1e-12).all()
+    rates = first.dropna(subset=["hits_per_1k_low"])
+    assert ((rates["hits_per_1k_low"] <= rates["hits_per_1k"] + 1e-9)
+            & (rates["hits_per_1k"] <= rates["hits_per_1k_high"] + 1e-9)).all()
+
+
+def test_real_chapter_paragraph_counts_match_a_count_from_the_hits_themselves(segments, tokens, themed):
+    themes, hits = themed
+    table = theme_by_guest(segments, tokens, hits, themes, resamples=100).set_index(["guest", "theme"])
+    answers = segments[segments["role"] == "answer"]
+    assert table.groupby("guest")["answer_paragraphs"].first().to_dict() == {"徐至行": 52, "刘景媛": 41, "丁宁": 17, "刘超": 29}
+    # an independent count: the set of 丁宁's answer paragraphs with an OSS_STRATEGY hit
+    ding = set(answers.loc[answers["guest"] == "丁宁", "segment_id"])
+    tagged = set(hits.loc[hits["theme"] == "OSS_STRATEGY", "segment_id"]) & ding
+    assert table.loc[("丁宁", "OSS_STRATEGY"), "paragraphs"] == len(tagged) == 8
+
+
+def test_real_chapter_balance_is_in_range_with_its_interval(segments, themed):
+    _, hits = themed
+    table = theme_balance(segments, hits, resamples=300, seed=1).dropna(subset=["balance"])
+    assert table["balance"].between(-1, 1).all()
+    assert ((table["balance_low"] <= table["balance"] + 1e-12) & (table["balance"] <= table["balance_high"] + 1e-12)).all()
