@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import math
 import re
 import warnings
@@ -278,9 +277,10 @@ def test_the_default_thresholds_are_the_documented_ones():
     assert [(r.scope, r.guest, r.term_a, r.term_b, r.count) for r in edges.itertuples()] == [
         ("corpus", "", "乙", "甲", 3), ("guest", "A", "乙", "甲", 2), ("guest", "B", "丙", "甲", 2)]
     assert edges.index.equals(pd.RangeIndex(len(edges))) and edges.columns.tolist() == EDGE_COLUMNS
-    # the explorer's and the pipeline's defaults are the documented parameters (params.SPEC)
-    assert inspect.signature(cooccurrence_edges).parameters["min_count"].default == SPEC["min_count"].default
-    assert inspect.signature(edges_for_guests).parameters["min_count"].default == SPEC["min_edge_count"].default
+    # the defaults of the build (min_count) and of the notebook (min_edge_count) parameters, params.SPEC
+    assert SPEC["min_count"].default == 3 and SPEC["min_edge_count"].default == 3
+    subset = edges_for_guests(edges, dfm, ["A", "B"], ["A", "B", "C"])  # computed: not every guest is chosen
+    assert subset[["term_a", "term_b", "count"]].values.tolist() == [["乙", "甲", 3]]
 
 
 def test_association_measures_at_the_extremes_emit_no_warning():
