@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -11,6 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from analysis.cooccurrence import (
+    EDGE_COLUMNS,
+    PASSAGE_COLUMNS,
+    THEME_PAIR_COLUMNS,
     association_measures,
     cooccurrence_counts,
     cooccurrence_edges,
@@ -22,6 +27,8 @@ from analysis.cooccurrence import (
     theme_cooccurrence,
 )
 from analysis.dfm import build_dfm, dfm_from_lists
+from analysis.lexicon import fold_width, term_pattern
+from analysis.params import SPEC
 from analysis.themes import Theme
 
 from .toy import SEGMENTS, TOKENS
@@ -264,3 +271,101 @@ def test_english_terms_listed_under_both_themes_are_named_too():
     indicator = pd.DataFrame({"WTP": [1], "PMF": [1]}, index=["p0"])
     table = _pairs(indicator, _hits(("p0", "WTP", 0, 2), ("p0", "PMF", 0, 2)), themes)
     assert table.loc[("WTP", "PMF"), "shared_terms"] == "预算; budget"
+
+
+def test_the_edges_table_is_ordered_strongest_pair_first_with_a_plain_index_and_integer_counts():
+    edges = cooccurrence_edges_for(dfm_from_lists(TOY_UNITS), min_count=1)
+    brute = {(a, b): sum(1 for unit in TOY_UNITS if a in unit and b in unit)
+             for unit in TOY_UNITS for a in unit for b in unit if a < b}
+    expected = sorted(brute.items(), key=lambda item: (-item[1], item[0][0], item[0][1]))
+    assert [((r.term_a, r.term_b), r.count) for r in edges.itertuples()] == expected
+    assert edges.index.equals(pd.RangeIndex(len(edges))) and edges["count"].dtype == np.int64
+    assert cooccurrence_counts(dfm_from_lists(TOY_UNITS).binary().matrix).dtype == np.int64  # counts, not floats
+
+
+def test_the_default_thresholds_are_the_documented_ones():
+    # README: count ≥ 3 corpus-wide, ≥ 2 per guest. Corpus: 甲乙 in 3 units, 甲丙 in 2, 乙丙 in 1;
+    # guest A: 甲乙 in 2; guest B: 甲丙 in 2, 甲乙 and 乙丙 in 1
+    units = [["甲", "乙"], ["甲", "乙"], ["甲", "乙"], ["甲", "丙"], ["甲", "丙"], ["乙", "丙"]]
+    dfm = dfm_from_lists(units, pd.DataFrame({"guest": ["A", "A", "B", "B", "B", "B"]}))
+    edges = cooccurrence_edges([dfm])
+    assert [(r.scope, r.guest, r.term_a, r.term_b, r.count) for r in edges.itertuples()] == [
+        ("corpus", "", "乙", "甲", 3), ("guest", "A", "乙", "甲", 2), ("guest", "B", "丙", "甲", 2)]
+    assert edges.index.equals(pd.RangeIndex(len(edges))) and edges.columns.tolist() == EDGE_COLUMNS
+    # the defaults of the build (min_count) and of the notebook (min_edge_count) parameters, params.SPEC
+    assert SPEC["min_count"].default == 3 and SPEC["min_edge_count"].default == 3
+    subset = edges_for_guests(edges, dfm, ["A", "B"], ["A", "B", "C"])  # computed: not every guest is chosen
+    assert subset[["term_a", "term_b", "count"]].values.tolist() == [["乙", "甲", 3]]
+
+
+def test_association_measures_at_the_extremes_emit_no_warning():
+    # a pair never together (log 0) and a pair in every unit (0 / 0) are defined, not warned about
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        npmi, jaccard = association_measures(np.array([0, 4]), np.array([2, 4]), np.array([2, 4]), 4)
+    assert npmi.tolist() == [-1.0, 1.0] and jaccard.tolist() == [0.0, 1.0]
+
+
+def test_edges_for_guests_returns_the_edges_table_shape_in_every_case():
+    sentences = build_dfm(SEGMENTS, TOKENS, "sentence")
+    stored = cooccurrence_edges([sentences, build_dfm(SEGMENTS, TOKENS)], min_count=1, per_guest_min_count=1)
+    for guests, everyone in ((["A", "B"], ["A", "B"]), (["B"], ["A", "B"]), (["A", "B"], ["A", "B", "C"])):
+        edges = edges_for_guests(stored, sentences, guests, everyone, min_count=1)
+        assert edges.columns.tolist() == EDGE_COLUMNS and edges.index.equals(pd.RangeIndex(len(edges)))
+
+
+@pytest.mark.parametrize("slg, arr, independent", [
+    ((0, 2), (3, 5), 0),  # SLG then ARR one character later: one phrase
+    ((3, 5), (0, 2), 0),  # ARR then SLG one character later: one phrase
+    ((0, 2), (4, 6), 1),  # two characters apart: two mentions
+    ((4, 6), (0, 2), 1),
+])
+def test_a_hit_within_one_character_of_the_other_themes_phrase_is_not_a_separate_mention(slg, arr, independent):
+    # ARR has a second hit far away, so the pair is independent exactly when SLG's hit stands apart
+    hits = _hits(("p0", "SLG", *slg), ("p0", "ARR", *arr), ("p0", "ARR", 20, 22))
+    row = _pairs(_indicator(hits, ["p0"], ["SLG", "ARR"]), hits).loc[("SLG", "ARR")]
+    assert (row["count"], row["count_independent"]) == (1, independent)
+
+
+def test_independent_co_occurrence_is_counted_over_paragraphs():
+    hits = _hits(*[(p, theme, start, start + 2) for p in ("p0", "p1", "p2") for theme, start in (("SLG", 0), ("ARR", 10))])
+    row = _pairs(_indicator(hits, ["p0", "p1", "p2"], ["SLG", "ARR"]), hits).loc[("SLG", "ARR")]
+    assert (row["count"], row["count_independent"], row["codebook_link"], row["status"]) == (3, 3, False, "together")
+
+
+def test_theme_pairs_are_each_unordered_pair_once_in_codebook_order():
+    hits = _hits(("p0", "PLG", 0, 2), ("p0", "SLG", 10, 12), ("p1", "PLG", 0, 2), ("p1", "ARR", 10, 12))
+    indicator = _indicator(hits, ["p0", "p1"], ["PLG", "SLG", "ARR"])
+    table = theme_cooccurrence(indicator, hits, [_theme(t, t.lower()) for t in indicator.columns])
+    assert list(zip(table["theme_a"], table["theme_b"])) == [("PLG", "SLG"), ("PLG", "ARR"), ("SLG", "ARR")]
+    assert table["status"].tolist() == ["together", "together", "never"]
+    assert table["count_independent"].tolist() == table["count"].tolist() == [1, 1, 0]
+    assert table["codebook_link"].tolist() == [False, False, False]  # separate mentions, or never together
+    assert table.columns.tolist() == THEME_PAIR_COLUMNS
+
+
+def test_shared_terms_fold_case_the_way_the_tagger_matches():
+    # re.IGNORECASE does not match ß with SS (its upper case): the tagger keeps them apart, so must this
+    assert re.compile(term_pattern("STRASSE"), re.IGNORECASE).search(fold_width("straße")) is None
+    themes = [_theme("A", "straße", "Cloud"), _theme("B", "STRASSE", "cloud")]
+    indicator = pd.DataFrame({"A": [1], "B": [1]}, index=["p0"])
+    assert _pairs(indicator, _hits(), themes).loc[("A", "B"), "shared_terms"] == "Cloud"
+
+
+def test_pair_passages_in_the_paragraph_window_and_a_term_inside_the_other():
+    segments = pd.DataFrame({"segment_id": ["p0", "p1", "p2"], "text": ["开源软件和开源", "开源,开源软件", "开源"]})
+    docvars = pd.DataFrame({"segment_id": ["p0", "p1", "p2"], "guest": ["A", "B", "A"], "question": ["q0", "q1", "q0"]})
+    dfm = dfm_from_lists([["开源软件", "开源"], ["开源", "开源软件"], ["开源"]], docvars)
+    passages = pair_passages(segments, dfm, "开源", "开源软件")
+    assert passages.columns.tolist() == PASSAGE_COLUMNS
+    assert passages.values.tolist() == [["p0", -1, "A", "q0", "【开源软件】和【开源】"],
+                                        ["p1", -1, "B", "q1", "【开源】,【开源软件】"]]  # the longer term first
+    assert passages["sentence_index"].dtype.kind == "i"
+    none = pair_passages(segments, dfm, "开源", "不存在")
+    assert none.empty and none.columns.tolist() == PASSAGE_COLUMNS
+
+
+def test_a_sentence_passage_names_its_sentence_and_question():
+    passages = pair_passages(SEGMENTS, build_dfm(SEGMENTS, TOKENS, "sentence"), "用户", "社区")
+    assert passages[["sentence_index", "question"]].values.tolist() == [[1, "question q1"]]
+    assert passages["sentence_index"].dtype.kind == "i"

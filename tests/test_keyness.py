@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -13,7 +14,16 @@ from scipy.stats import false_discovery_control, norm
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from analysis.dfm import build_dfm, dfm_from_lists
-from analysis.keyness import benjamini_hochberg, keyness, log_odds_dirichlet, tfidf_terms, two_sided_p
+from analysis.keyness import (
+    KEYNESS_COLUMNS,
+    TFIDF_COLUMNS,
+    benjamini_hochberg,
+    keyness,
+    log_odds_dirichlet,
+    tfidf_terms,
+    two_sided_p,
+)
+from analysis.params import SPEC
 
 from .toy import SEGMENTS, TOKENS
 
@@ -225,3 +235,136 @@ def test_a_dfm_without_documents_is_grouped_by_guest_with_an_empty_document():
     dfm = dfm_from_lists([["开源", "开源"], ["销售"]], pd.DataFrame({"guest": ["A", "B"]}))
     table = keyness(dfm, top_k=10, min_count=1, min_guest_count=1)
     assert set(table["document"]) == {""} and set(table["guest"]) == {"A", "B"}
+
+
+# --- hand-worked toy (tests/toy.py): guest A = a1 + a2, guest B = b1 ----------------------------------
+#            开源  用户  社区  销售   n
+#   A          1     1     2     0    4
+#   B          2     0     0     1    3
+#   corpus     3     1     2     1    7   = α_w (the informative prior) and α₀
+
+
+def _hand(delta, variance):
+    return delta, variance, delta / math.sqrt(variance)
+
+
+# Monroe et al. eq. 16 and 20 by hand, A against B (n_i = 4, n_j = 3, α₀ = 7); B against A is the negation.
+HAND_A = {
+    "开源": _hand(math.log((1 + 3) / (4 + 7 - 1 - 3)) - math.log((2 + 3) / (3 + 7 - 2 - 3)), 1 / 4 + 1 / 5),  # ln 4/7
+    "用户": _hand(math.log((1 + 1) / (4 + 7 - 1 - 1)) - math.log((0 + 1) / (3 + 7 - 0 - 1)), 1 / 2 + 1 / 1),  # ln 2
+    "社区": _hand(math.log((2 + 2) / (4 + 7 - 2 - 2)) - math.log((0 + 2) / (3 + 7 - 0 - 2)), 1 / 4 + 1 / 2),  # ln 16/7
+    "销售": _hand(math.log((0 + 1) / (4 + 7 - 0 - 1)) - math.log((1 + 1) / (3 + 7 - 1 - 1)), 1 / 1 + 1 / 2),  # ln 2/5
+}
+
+
+def test_keyness_on_the_toy_equals_the_hand_worked_log_odds_with_the_corpus_as_prior():
+    table = keyness(build_dfm(SEGMENTS, TOKENS), min_count=1, min_guest_count=1)
+    assert math.log(4 / 7) == pytest.approx(HAND_A["开源"][0]) and math.log(16 / 7) == pytest.approx(HAND_A["社区"][0])
+    for guest, sign, listed in (("A", 1, ["社区", "用户", "开源"]), ("B", -1, ["开源", "销售"])):
+        rows = table[table["guest"] == guest]
+        assert rows["term"].tolist() == listed  # by z, highest first; 销售 (A) and 用户, 社区 (B) were never said
+        assert rows["rank"].tolist() == list(range(1, len(listed) + 1))
+        # all four terms are tested (min_count=1), and |z| takes the same four values for A and B: sorted,
+        # the p-values are p₁ < p₂ < p₃ < p₄ and m·p_k / k > p₄ for k < 4, so every q is the largest p
+        largest_p = 2 * norm.sf(abs(HAND_A["用户"][2]))
+        for row in rows.itertuples():
+            delta, variance, z = HAND_A[row.term]
+            assert (row.delta, row.variance, row.score) == pytest.approx((sign * delta, variance, sign * z), rel=1e-12)
+            assert row.p == pytest.approx(2 * norm.sf(abs(z)), rel=1e-12)
+            assert row.q == pytest.approx(largest_p, rel=1e-12) and not row.significant
+    counts = table.set_index(["guest", "term"])[["count", "count_rest"]]
+    assert counts.loc[("A", "用户")].tolist() == [1, 0] and counts.loc[("B", "销售")].tolist() == [1, 0]
+
+
+def test_the_prior_strength_scales_the_corpus_distribution():
+    # α_w = 14 · corpus count / 7 = twice the corpus counts; α₀ = 14
+    table = keyness(build_dfm(SEGMENTS, TOKENS), min_count=1, min_guest_count=1, prior_strength=14)
+    a = table[table["guest"] == "A"].set_index("term")
+    assert a.loc["开源", "delta"] == pytest.approx(math.log((1 + 6) / (4 + 14 - 1 - 6)) - math.log((2 + 6) / (3 + 14 - 2 - 6)))
+    assert a.loc["开源", "variance"] == pytest.approx(1 / 7 + 1 / 8)
+    assert a.loc["社区", "delta"] == pytest.approx(math.log((2 + 4) / (4 + 14 - 2 - 4)) - math.log(4 / (3 + 14 - 4)))
+    assert a.loc["社区", "variance"] == pytest.approx(1 / 6 + 1 / 4)
+
+
+@given(st.lists(st.integers(1, 12), min_size=2, max_size=6), st.integers(1, 4),
+       st.one_of(st.none(), st.floats(0.5, 500)))
+def test_a_guest_who_speaks_in_the_corpus_proportions_has_no_distinctive_word(counts, multiple, strength):
+    # A says word w k_w times and B says it multiple · k_w times (at least two words: the log-odds of
+    # an only word is infinite). With α_w proportional to the corpus count, (y_i + α_w) /
+    # (n_i + α₀ − y_i − α_w) = k_w / (K − k_w) for both, so δ = 0 for every word, whatever the
+    # prior's strength. A flat prior (α_w constant) gives δ ≠ 0 as soon as the k_w differ.
+    words = [chr(0x4E00 + i) for i in range(len(counts))]
+    units = [[w for w, k in zip(words, counts) for _ in range(k)],
+             [w for w, k in zip(words, counts) for _ in range(multiple * k)]]
+    dfm = dfm_from_lists(units, pd.DataFrame({"guest": ["A", "B"]}))
+    table = keyness(dfm, top_k=100, min_count=1, min_guest_count=1, prior_strength=strength)
+    assert len(table) == 2 * len(words)
+    assert table["delta"].tolist() == pytest.approx([0.0] * len(table), abs=1e-12)
+    assert table["p"].tolist() == pytest.approx([1.0] * len(table))
+
+
+def test_significant_means_q_strictly_below_the_fdr():
+    units = [["甲"] * 40 + ["共"] * 40, ["乙"] * 40 + ["共"] * 40]
+    dfm = dfm_from_lists(units, pd.DataFrame({"guest": ["A", "B"]}))
+    q = keyness(dfm, min_count=1, min_guest_count=1).set_index(["guest", "term"]).loc[("A", "甲"), "q"]
+    at = keyness(dfm, min_count=1, min_guest_count=1, fdr=q).set_index(["guest", "term"])
+    above = keyness(dfm, min_count=1, min_guest_count=1, fdr=np.nextafter(q, 1)).set_index(["guest", "term"])
+    assert not at.loc[("A", "甲"), "significant"] and above.loc[("A", "甲"), "significant"]
+
+
+def test_tables_without_a_listed_term_keep_their_columns():
+    dfm = build_dfm(SEGMENTS, TOKENS)
+    assert keyness(dfm, min_count=1, min_guest_count=1000).columns.tolist() == KEYNESS_COLUMNS
+    assert tfidf_terms(dfm, min_paragraphs=1000).columns.tolist() == TFIDF_COLUMNS
+
+
+def test_the_defaults_are_the_documented_build_parameters(answers):
+    # a notebook or script calling keyness() or tfidf_terms() without arguments gets the published tables
+    top_k, min_count = SPEC["top_k"].default, SPEC["min_count"].default
+    by_default = keyness(answers)
+    assert by_default.groupby("guest").size().max() == top_k  # some guest has more listed terms than that
+    pd.testing.assert_frame_equal(by_default, keyness(answers, top_k=top_k, min_count=min_count))
+    by_default = tfidf_terms(answers)
+    assert by_default.groupby("guest").size().max() == top_k
+    pd.testing.assert_frame_equal(by_default, tfidf_terms(answers, top_k=top_k))
+
+
+# TF-IDF by hand. Paragraphs a1 {开源 1, 用户 1, 社区 2}, a2 {} and b1 {开源 2, 销售 1}: N = 3, smooth
+# IDF ln((1 + N) / (1 + df)) + 1 = ln 4/3 + 1 for 开源 (df 2) and ln 2 + 1 for the others (df 1);
+# sublinear TF 1 + ln tf over the guest's answers; each guest's row divided by its l2 norm.
+IDF_2, IDF_1, TF_2 = math.log(4 / 3) + 1, math.log(2) + 1, 1 + math.log(2)
+
+
+def _l2(weights):
+    norm_ = math.sqrt(sum(w * w for w in weights.values()))
+    return {t: w / norm_ for t, w in weights.items()}
+
+
+def test_tfidf_on_the_toy_equals_the_hand_worked_weights():
+    expected = {"A": _l2({"社区": TF_2 * IDF_1, "用户": 1 * IDF_1, "开源": 1 * IDF_2}),
+                "B": _l2({"开源": TF_2 * IDF_2, "销售": 1 * IDF_1})}
+    table = tfidf_terms(build_dfm(SEGMENTS, TOKENS), min_paragraphs=1)
+    for guest, weights in expected.items():
+        rows = table[table["guest"] == guest]
+        assert rows["term"].tolist() == list(weights)  # highest weight first
+        assert rows["score"].tolist() == pytest.approx(list(weights.values()), rel=1e-12)
+        assert rows["rank"].tolist() == list(range(1, len(weights) + 1))
+    rows = table.set_index(["guest", "term"])
+    assert rows.loc[("A", "社区"), ["count", "paragraphs"]].tolist() == [2, 1]
+    assert rows.loc[("B", "开源"), ["count", "paragraphs"]].tolist() == [2, 1]
+
+
+def test_a_guests_only_word_found_in_every_paragraph_scores_one():
+    # 共 is in both paragraphs: IDF ln(3/3) + 1 = 1; B says it once: TF 1; the l2-normalised row is (1)
+    dfm = dfm_from_lists([["共", "甲"], ["共"]], pd.DataFrame({"guest": ["A", "B"]}))
+    b = tfidf_terms(dfm, min_paragraphs=1).query("guest == 'B'")
+    assert b[["term", "score"]].values.tolist() == [["共", pytest.approx(1.0)]]
+
+
+def test_a_guest_is_never_listed_with_a_word_they_did_not_say():
+    dfm = dfm_from_lists([["甲", "乙"], ["甲"], []], pd.DataFrame({"guest": ["A", "B", "C"]}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # C's row of zeros is not divided by its zero norm
+        table = tfidf_terms(dfm, min_paragraphs=0)
+    assert table.loc[table["guest"] == "B", "term"].tolist() == ["甲"]
+    assert "C" not in set(table["guest"])  # a guest without a content word has no characteristic term

@@ -182,6 +182,14 @@ def test_a_guest_without_words_has_no_rate_rather_than_a_division_by_zero():
     assert np.isnan(row["hits_per_1k"]) and np.isnan(row["hits_per_1k_low"]) and np.isnan(row["hits_per_1k_high"])
 
 
+def test_a_codebook_theme_that_nothing_matches_has_rows_of_zeros():
+    # a theme of the codebook without a single hit in the chapter is a finding (nobody spoke of it), not a KeyError
+    table = theme_by_guest(SEGMENTS, TOKENS, HITS, [*THEMES, theme("NONE")], resamples=20, seed=3)
+    none = table[table["theme"] == "NONE"]
+    assert none["guest"].tolist() == ["甲", "乙"]
+    assert none[["paragraphs", "hits", "share", "prompted"]].to_numpy().tolist() == [[0, 0, 0.0, 0]] * 2
+
+
 def test_balance_sign_and_value_equal_the_hand_worked_toy():
     table = theme_balance(SEGMENTS, HITS, resamples=400, seed=5).set_index("guest")
     assert ["guest", *[c for c in BALANCE_COLUMNS if c != "guest"]] == list(table.reset_index().columns)

@@ -6,7 +6,8 @@ sentences (``window="sentence"``, a sentence dfm) or answer paragraphs
 binary, ``C = XᵀX`` holds in ``C[a, b]`` the number of units containing both a and b and in
 ``C[a, a]`` the units containing a; no Python loop visits pairs.
 
-Schema of ``cooccurrence_edges.csv`` (one row per term pair, ``term_a < term_b``):
+Schema of ``cooccurrence_edges.csv`` (one row per term pair, ``term_a < term_b``; within each
+scope, guest and window the pair in most units first, ties by ``term_a`` then ``term_b``):
 
 ========  ===========================================================================
 scope     ``corpus`` (all guests' answers) or ``guest``
@@ -80,17 +81,16 @@ def association_measures(pair_counts: np.ndarray, count_a: np.ndarray, count_b: 
     return np.clip(npmi, -1.0, 1.0), jaccard
 
 
-def cooccurrence_edges_for(dfm: Dfm, min_count: int = 2, min_term_units: int | None = None) -> pd.DataFrame:
+def cooccurrence_edges_for(dfm: Dfm, min_count: int) -> pd.DataFrame:
     """Edges (term_a, term_b, count, npmi, jaccard) among the units of ``dfm``; pairs below
-    ``min_count`` dropped.
+    ``min_count`` dropped. Rows: the pair in most units first, ties in code-point order of
+    ``term_a``, then ``term_b``.
 
     The units are those with at least one feature: a unit without content tokens can hold
     no pair, and leaving it out of the unit total keeps NPMI a statement about units that
     say something.
     """
     units = dfm.nonempty().binary()
-    if min_term_units:
-        units = units.select(min_units=min_term_units)
     counts = cooccurrence_counts(units.matrix)
     diagonal = counts.diagonal()
     upper = sp.triu(counts, k=1).tocoo()
@@ -186,8 +186,10 @@ def _shared_terms(themes: list[Theme]) -> dict[frozenset, tuple[str, ...]]:
     return shared
 
 
-def cooccurrence_graph(edges: pd.DataFrame, term_counts: pd.Series | None = None, top_n: int = 60,
-                       by: str = "npmi", min_count: int = 3, top_terms: int | None = None) -> nx.Graph:
+# Not mutation-tested (`# pragma: no mutate block`): it picks and shapes the edges a notebook
+# draws, from the edges table whose numbers are tested; nothing it returns is a published number.
+def cooccurrence_graph(edges: pd.DataFrame, term_counts: pd.Series | None = None, top_n: int = 60, by: str = "npmi",
+                       min_count: int = 3, top_terms: int | None = None) -> nx.Graph:  # pragma: no mutate block
     """A graph of the strongest positive edges (by ``by``, ties by count) for drawing.
 
     With ``top_terms``, only the most frequent terms (by ``term_counts``) can be nodes: the

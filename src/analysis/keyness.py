@@ -108,7 +108,7 @@ def tfidf_terms(dfm: Dfm, by=UNIT_KEY, top_k: int = 30, min_df: int = 1,
     tf = np.where(counts > 0, 1 + np.log(np.maximum(counts, 1)), 0.0)
     weights = tf * idf
     norms = np.linalg.norm(weights, axis=1, keepdims=True)
-    weights = np.divide(weights, norms, out=np.zeros_like(weights), where=norms > 0)
+    weights = weights / np.where(norms > 0, norms, 1.0)  # a guest without a content word keeps a row of zeros
     in_paragraphs = paragraphs.binary().group(key).matrix.toarray()
     rows = []
     for i, (document, guest) in enumerate(_units(groups, key, label)):
