@@ -134,7 +134,7 @@ def bench_build(copies: int) -> dict:
 FLOOR_NOTEBOOK = {"cells": [{"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": "root = ''",
                              "outputs": [], "execution_count": None},
                             {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-                             "source": "import analysis.charts, analysis.study, analysis.figures\n"
+                             "source": "import analysis.plots, analysis.study, analysis.figures\n"
                                        "analysis.figures.setup_style()"}],
                   "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
                   "nbformat": 4, "nbformat_minor": 5}

@@ -29,7 +29,7 @@ guests = []  # empty: all, in chapter order; Chinese or English names
 # %%
 from IPython.display import display
 
-from analysis.charts import draw_summary, draw_unit_key
+from analysis.plots import draw_summary, draw_unit_key
 from analysis.figures import fit_labels, text
 from analysis.study import open_study
 

@@ -32,7 +32,7 @@ evidence_rows = 3  # passages shown per guest and theme
 # %%
 from IPython.display import display
 
-from analysis.charts import (draw_balance, draw_prevalence, draw_prompted, draw_share_heatmap, prompted_frame,
+from analysis.plots import (draw_balance, draw_prevalence, draw_prompted, draw_share_heatmap, prompted_frame,
                              share_matrix)
 from analysis.figures import text
 from analysis.explorer import evidence_view

@@ -31,7 +31,7 @@ evidence_rows = 4  # concordance lines shown per guest
 # %%
 from IPython.display import display
 
-from analysis.charts import draw_keyness, draw_term_panels, terms_by_rank, top_terms_frame
+from analysis.plots import draw_keyness, draw_term_panels, terms_by_rank, top_terms_frame
 from analysis.figures import text
 from analysis.kwic import kwic
 from analysis.study import open_study

@@ -35,7 +35,7 @@ evidence_edges = 3  # edges whose passages are listed
 # %%
 from IPython.display import display
 
-from analysis.charts import draw_network, draw_theme_cooccurrence
+from analysis.plots import draw_network, draw_theme_cooccurrence
 from analysis.cooccurrence import cooccurrence_graph, edges_for_guests, pair_passages, term_frequencies
 from analysis.figures import text
 from analysis.study import open_study

@@ -28,7 +28,7 @@ guests = []
 max_words = 80
 
 # %%
-from analysis.charts import draw_wordcloud, slug
+from analysis.plots import draw_wordcloud, slug
 from analysis.cooccurrence import term_frequencies
 from analysis.figures import font_path, guest_colors, guest_table, text
 from analysis.study import open_study

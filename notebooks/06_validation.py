@@ -29,7 +29,7 @@ target_f1 = 0.85
 # %%
 from IPython.display import display
 
-from analysis.charts import draw_validation
+from analysis.plots import draw_validation
 from analysis.figures import text
 from analysis.study import open_study
 

@@ -63,7 +63,7 @@ def test_editing_plotting_code_reruns_notebooks_but_not_the_build(tmp_path):
     from analysis import pipeline
 
     notebook_before = pipeline.digest_of([notebook, *code_files("presentation", package)], build_before)
-    charts = package / "charts.py"
+    charts = package / "plots.py"
     charts.write_text(charts.read_text(encoding="utf-8").replace("#", "# colour edited\n#", 1), encoding="utf-8")
     assert config.key(package) == build_before
     assert pipeline.digest_of([notebook, *code_files("presentation", package)], build_before) != notebook_before

@@ -47,7 +47,7 @@ PACKAGE_DIR = Path(__file__).parent
 #: modules that draw, save, run or parse the command line: they never change a table, so
 #: editing them reruns notebooks but not the build (every other module is analysis stage)
 PRESENTATION_MODULES = frozenset({
-    "__init__.py", "__main__.py", "charts.py", "cli.py", "explorer.py", "figures.py", "params.py",
+    "__init__.py", "__main__.py", "plots.py", "cli.py", "explorer.py", "figures.py", "params.py",
     "runfolder.py", "runner.py", "study.py",
 })
 #: packaged data read only by the presentation layer

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import charts
+from analysis import plots as charts
 from analysis.errors import ParameterError
 from analysis.figures import check_lang, guest_colors, guest_label, save_figure, setup_style, text
 from analysis.stats import theme_balance, theme_by_guest

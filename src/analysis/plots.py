@@ -1,4 +1,5 @@
-"""Charts: small pure functions that shape a table for a chart, and the drawing functions.
+"""Drawing (the presentation layer): small pure functions that shape a table for a chart, and the
+drawing functions; saving, style and labels are :mod:`analysis.figures`.
 
 Data preparation (``*_matrix``, ``*_frame``) is separate from drawing (``draw_*``) so the
 numbers a chart shows can be tested and traced back to their table.
