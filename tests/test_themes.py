@@ -440,7 +440,8 @@ def test_english_exclusions_are_read_and_a_theme_without_indicators_is_told_wher
                                                              "    exclude_en: [community manager]\n"))
     assert theme.exclude_en == ("community manager",)
     assert find_hits_in_text("a community manager", theme) == []
-    with pytest.raises(CodebookError, match=re.escape("(give terms or patterns, in terms/patterns or terms_en/patterns_en)")):
+    message = "field 'terms': must not be empty (give terms or patterns, in terms/patterns or terms_en/patterns_en)"
+    with pytest.raises(CodebookError, match=re.escape(message) + "$"):
         load_codebook(_write_codebook(tmp_path, head + "    exclude_en: [x]\n"))
 
 
