@@ -369,3 +369,9 @@ def test_a_sentence_passage_names_its_sentence_and_question():
     passages = pair_passages(SEGMENTS, build_dfm(SEGMENTS, TOKENS, "sentence"), "用户", "社区")
     assert passages[["sentence_index", "question"]].values.tolist() == [[1, "question q1"]]
     assert passages["sentence_index"].dtype.kind == "i"
+
+
+def test_term_frequencies_of_one_document_count_only_that_documents_units():
+    dfm = dfm_from_lists([["开源"], ["销售", "销售"]], pd.DataFrame({"guest": ["B", "B"], "document": ["a", "b"]}))
+    assert term_frequencies(dfm, ["B"], document="b").to_dict() == {"销售": 2}
+    assert term_frequencies(dfm, document="a").to_dict() == {"开源": 1}

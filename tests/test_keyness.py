@@ -368,3 +368,17 @@ def test_a_guest_is_never_listed_with_a_word_they_did_not_say():
         table = tfidf_terms(dfm, min_paragraphs=0)
     assert table.loc[table["guest"] == "B", "term"].tolist() == ["甲"]
     assert "C" not in set(table["guest"])  # a guest without a content word has no characteristic term
+
+
+def test_by_may_name_one_docvar_as_a_string():
+    paragraphs = build_dfm(SEGMENTS, TOKENS)
+    pd.testing.assert_frame_equal(tfidf_terms(paragraphs, by="guest", min_paragraphs=1),
+                                  tfidf_terms(paragraphs, by=["guest"], min_paragraphs=1))
+    pd.testing.assert_frame_equal(keyness(paragraphs, by="guest", min_count=1, min_guest_count=1),
+                                  keyness(paragraphs, by=["guest"], min_count=1, min_guest_count=1))
+
+
+def test_every_guest_is_listed_even_when_there_are_fewer_terms_than_guests():
+    dfm = dfm_from_lists([["开源"], ["开源"], ["开源"]], pd.DataFrame({"guest": ["A", "B", "C"]}))
+    table = tfidf_terms(dfm, min_paragraphs=1)
+    assert table["guest"].tolist() == ["A", "B", "C"] and set(table["document"]) == {""}

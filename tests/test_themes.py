@@ -419,3 +419,50 @@ def test_a_document_in_a_language_without_terms_gets_one_warning_line():
     partial = coverage_warnings({"en_doc": "en"}, {"PLG": ("zh", "en"), "SLG": ("zh",)})
     assert len(partial) == 1 and "themes SLG" in partial[0] and "PLG" not in partial[0]
     assert coverage_warnings({"zh_doc": "zh", "en_doc": "en"}, {t.id: t.languages() for t in load_codebook()}) == []
+
+
+def test_document_languages_lists_each_document_once_in_corpus_order_zh_without_a_language_column():
+    from analysis.themes import document_languages
+
+    segments = pd.DataFrame({"document": ["b", "b", "a"], "language": ["en", "en", "zh"]})
+    assert list(document_languages(segments).items()) == [("b", "en"), ("a", "zh")]
+    assert list(document_languages(segments.drop(columns="language")).items()) == [("b", "zh"), ("a", "zh")]
+
+
+def test_a_language_without_a_name_is_warned_about_by_its_code_and_the_missing_themes_are_listed():
+    (line,) = coverage_warnings({"doc": "fr"}, {"PLG": ("zh", "fr"), "SLG": ("zh",), "ARR": ("en",)})
+    assert "language fr, but the codebook has no fr terms for themes SLG, ARR:" in line
+
+
+def test_english_exclusions_are_read_and_a_theme_without_indicators_is_told_where_to_put_them(tmp_path):
+    head = "themes:\n  - id: PLG\n    label_zh: 甲\n    label_en: x\n    definition: y\n"
+    (theme,) = load_codebook(_write_codebook(tmp_path, head + "    terms_en: [community]\n"
+                                                             "    exclude_en: [community manager]\n"))
+    assert theme.exclude_en == ("community manager",)
+    assert find_hits_in_text("a community manager", theme) == []
+    message = "field 'terms': must not be empty (give terms or patterns, in terms/patterns or terms_en/patterns_en)"
+    with pytest.raises(CodebookError, match=re.escape(message) + "$"):
+        load_codebook(_write_codebook(tmp_path, head + "    exclude_en: [x]\n"))
+
+
+def test_english_patterns_ignore_case_and_english_exclusions_are_whole_words():
+    assert find_hits_in_text("Open Source wins", english_theme(patterns=["open source"])) == [("open source", 0, 11)]
+    theme = english_theme(["community"], exclude=["art"])
+    assert find_hits_in_text("start a community", theme) == [("community", 8, 17)]
+
+
+def test_an_empty_codebook_table_keeps_its_columns():
+    from analysis.themes import THEME_TABLE_COLUMNS
+
+    assert list(codebook_table([]).columns) == THEME_TABLE_COLUMNS
+
+
+def test_on_a_tie_the_chinese_editions_pattern_is_reported_before_an_english_one():
+    theme = Theme("TOY", "玩具", "Toy", "d", ("星星",), ("zz|stars",), (), (), ("stars",), ())
+    assert find_hits_in_text("stars", theme) == [("zz|stars", 0, 5)]
+
+
+def test_a_pattern_that_refers_to_its_own_group_is_found_by_find_theme_hits():
+    segments = pd.DataFrame({"segment_id": ["a"], "role": ["answer"], "text": ["开源开源"]})
+    hits = find_theme_hits(segments, [toy_theme(patterns=[r"(开源)\1"])])
+    assert hits[["match", "char_start", "char_end"]].values.tolist() == [["开源开源", 0, 4]]
