@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 import textwrap
 
@@ -345,11 +346,19 @@ def test_the_one_scan_shortcut_finds_exactly_the_hits_of_every_term_scanned_alon
     assert len(alone) > 100
 
 
-def test_a_pattern_that_refers_to_its_own_group_is_never_shortcut():
-    from analysis.themes import _any_of
+def test_screened_tagging_finds_exactly_what_every_indicator_finds_on_every_random_text():
+    from .test_screen import _random_text
 
-    assert _any_of([("x", re.compile(r"(开源)\1"))]) is None
-    assert _any_of([("a", re.compile("开源")), ("b", re.compile("社区"))]).search("开源社区") is not None
+    themes = load_codebook()
+    pieces = [term for theme in themes for term in theme.terms + theme.terms_en + theme.exclude + theme.exclude_en]
+    rng = random.Random(7)
+    texts = [_random_text(rng, pieces) for _ in range(1500)]
+    segments = pd.DataFrame({"segment_id": [f"s{i}" for i in range(len(texts))], "role": "answer", "text": texts})
+    table = find_theme_hits(segments, themes)
+    alone = [(f"s{i}", theme.id, term, start, end) for i, text in enumerate(texts)
+             for theme in themes for term, start, end in find_hits_in_text(text, theme)]
+    assert list(table[["segment_id", "theme", "term", "char_start", "char_end"]].itertuples(index=False, name=None)) == alone
+    assert len(alone) > 1500
 
 
 # -- the English edition ----------------------------------------------------------------------

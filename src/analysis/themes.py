@@ -43,11 +43,13 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
 from .errors import CodebookError, ParameterError
 from .lexicon import english_term_pattern, fold_width, term_pattern, whole_words
+from .screen import Screen, requirement
 
 HIT_COLUMNS = ["segment_id", "theme", "term", "match", "char_start", "char_end"]
 TAG_COLUMNS = ["segment_id", "theme", "hits", "terms"]
@@ -224,51 +226,62 @@ def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
     return any(start < s_end and s_start < end for s_start, s_end in spans)
 
 
-def find_hits_in_text(text: str, theme: Theme, _compiled=None, folded: str | None = None) -> list[tuple[str, int, int]]:
-    """(term, start, end) of every hit of one theme in one text, after exclusions and overlap."""
+def find_hits_in_text(text: str, theme: Theme, _compiled=None, folded: str | None = None,
+                      only: list[int] | None = None) -> list[tuple[str, int, int]]:
+    """(term, start, end) of every hit of one theme in one text, after exclusions and overlap.
+
+    ``only``: indices of the theme's matchers worth running (the others cannot match here,
+    see :func:`find_theme_hits`); all of them by default.
+    """
     matchers, exclusions = _compiled or (theme.matchers(), theme.exclusions())
     folded = fold_width(text) if folded is None else folded
-    excluded = [m.span() for pattern in exclusions for m in pattern.finditer(folded)]
     # matchers list the Chinese edition first: on a tie (same span) its term is the one reported,
     # so adding English terms never renames a hit of a Chinese chapter ("stars" stays "stars")
     chinese = len(theme.terms) + len(theme.patterns)
     found = []
-    for index, (term, pattern) in enumerate(matchers):
+    for index in range(len(matchers)) if only is None else only:
+        term, pattern = matchers[index]
         for match in pattern.finditer(folded):
-            if match.end() > match.start() and not _overlaps(match.start(), match.end(), excluded):
+            if match.end() > match.start():
                 found.append((match.start(), -(match.end() - match.start()), index >= chinese, term, match.end()))
+    if not found:
+        return []
+    excluded = [m.span() for pattern in exclusions for m in pattern.finditer(folded)]
     kept: list[tuple[str, int, int]] = []
     for start, _, _, term, end in sorted(found):
+        if _overlaps(start, end, excluded):
+            continue
         if not kept or start >= kept[-1][2]:
             kept.append((term, start, end))
     return kept
 
 
-def _any_of(matchers: list[tuple[str, re.Pattern]]) -> re.Pattern | None:
-    """One regex that matches where any of a theme's matchers does: most paragraphs carry no
-    hit of most themes, and one scan rules a theme out where thirty would. None (no shortcut)
-    when a pattern refers to its own groups, which an alternation would renumber."""
-    sources = [pattern.pattern for _, pattern in matchers]
-    if not sources or any(re.search(r"\\[1-9]|\(\?P=", source) for source in sources):
-        return None
-    try:
-        return re.compile("|".join(f"(?:{source})" for source in sources), re.IGNORECASE)
-    except re.error:
-        return None
-
-
 def find_theme_hits(segments: pd.DataFrame, themes: list[Theme], roles=("answer", "question")) -> pd.DataFrame:
-    """The theme_hits table for the units of the given roles (see module docstring)."""
-    compiled = [(theme, (matchers := theme.matchers(), theme.exclusions()), _any_of(matchers)) for theme in themes]
-    rows = []
+    """The theme_hits table for the units of the given roles (see module docstring).
+
+    Each indicator only runs on the units that hold the literal strings any of its matches
+    must contain (:mod:`analysis.screen`): the result is the same as running every indicator
+    on every unit, which is what :func:`find_hits_in_text` does alone.
+    """
     units = segments[segments["role"].isin(roles)]
-    for segment_id, text in zip(units["segment_id"], units["text"]):
-        folded = fold_width(text)
-        for theme, matchers, any_of in compiled:
-            if any_of is not None and any_of.search(folded) is None:
-                continue
-            for term, start, end in find_hits_in_text(text, theme, matchers, folded):
-                rows.append((segment_id, theme.id, term, text[start:end], start, end))
+    texts = [fold_width(text) for text in units["text"]]
+    screen = Screen(texts)
+    plans = []
+    for theme in themes:
+        compiled = (theme.matchers(), theme.exclusions())
+        masks = np.column_stack([screen.candidates(requirement(pattern)) for _, pattern in compiled[0]]
+                                + [np.zeros((len(texts), 0), dtype=bool)])
+        plans.append((theme, compiled, masks))
+    found: dict[int, list] = {}
+    for order, (theme, compiled, masks) in enumerate(plans):
+        for unit in np.flatnonzero(masks.any(axis=1)):
+            hits = find_hits_in_text("", theme, compiled, texts[unit], np.flatnonzero(masks[unit]).tolist())
+            if hits:
+                found.setdefault(unit, []).append((order, hits))
+    ids, raw = units["segment_id"].tolist(), units["text"].tolist()
+    rows = [(ids[unit], plans[order][0].id, term, raw[unit][start:end], start, end)
+            for unit in sorted(found) for order, hits in sorted(found[unit], key=lambda item: item[0])
+            for term, start, end in hits]
     hits = pd.DataFrame(rows, columns=HIT_COLUMNS)
     return hits.astype({"char_start": "int64", "char_end": "int64"})
 
