@@ -122,9 +122,9 @@ def bootstrap_weights(n: int, resamples: int, seed: int) -> np.ndarray:
     Resampled totals are then ``weights @ cluster_totals`` — one matrix product per guest.
     """
     draws = bootstrap_indices(n, resamples, seed)
-    weights = np.zeros((resamples, n))
-    np.add.at(weights, (np.arange(resamples)[:, None], draws), 1)
-    return weights
+    # counting the draws of each row: one bincount over (row, cluster) cells
+    cells = (np.arange(resamples)[:, None] * n + draws).ravel()
+    return np.bincount(cells, minlength=resamples * n).reshape(resamples, n).astype(float)
 
 
 def cluster_labels(units: pd.DataFrame) -> pd.Series:
@@ -262,6 +262,10 @@ def theme_by_guest(segments: pd.DataFrame, tokens: pd.DataFrame, hits: pd.DataFr
                  .reindex(index=units["segment_id"], columns=[t.id for t in themes], fill_value=0))
     per_theme = per_theme.to_numpy()
     asked = question_themes(segments, hits)
+    # whether each paragraph's question heading carries each theme (paragraphs × themes)
+    question_ids = units["question_id"].to_numpy(dtype=object)
+    prompted_by = np.array([[(qid, theme.id) in asked for theme in themes] for qid in question_ids],
+                           dtype=bool).reshape(len(units), len(themes))
     rows = []
     for (document, guest), group in units.groupby(["document", "guest"], sort=False):
         n = len(group)
@@ -281,9 +285,7 @@ def theme_by_guest(segments: pd.DataFrame, tokens: pd.DataFrame, hits: pd.DataFr
                 np.bincount(codes, weights=present), size_by_cluster, weights)
             rate_low, rate_high = cluster_rate(
                 np.bincount(codes, weights=counts), tokens_by_cluster, weights)
-            prompted = int(sum(
-                1 for qid, here in zip(group["question_id"], present) if here and (qid, theme.id) in asked
-            ))
+            prompted = int((present & prompted_by[positions, column]).sum())
             rows.append({
                 "document": document, "guest": guest, "theme": theme.id, "answer_paragraphs": n,
                 "clusters": clusters, "paragraphs": k, "share": k / n,
@@ -301,12 +303,13 @@ def theme_balance(segments: pd.DataFrame, hits: pd.DataFrame, theme_a: str = "PL
     """Per guest, (a − b) / (a + b) over answer paragraphs carrying each theme, with its interval."""
     answers = segments[segments["role"] == "answer"].copy()
     answers["cluster"] = cluster_labels(answers)
-    tagged = hits.groupby("segment_id")["theme"].agg(set)
+    carries_a = answers["segment_id"].isin(hits.loc[hits["theme"] == theme_a, "segment_id"]).to_numpy()
+    carries_b = answers["segment_id"].isin(hits.loc[hits["theme"] == theme_b, "segment_id"]).to_numpy()
+    answers = answers.reset_index(drop=True)
     rows = []
     for (document, guest), group in answers.groupby(["document", "guest"], sort=False):
-        themes = group["segment_id"].map(tagged)
-        has_a = np.array([isinstance(t, set) and theme_a in t for t in themes])
-        has_b = np.array([isinstance(t, set) and theme_b in t for t in themes])
+        positions = group.index.to_numpy()  # a RangeIndex after the reset: labels are row positions
+        has_a, has_b = carries_a[positions], carries_b[positions]
         codes, names = pd.factorize(group["cluster"])
         clusters = len(names)
         weights = bootstrap_weights(clusters, resamples, seed)
