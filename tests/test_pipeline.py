@@ -190,3 +190,51 @@ def test_the_default_codebook_covers_both_languages_without_a_warning(tmp_path, 
     assert capsys.readouterr().err == ""
     shares = pd.read_csv(result.output_dir / "theme_by_guest.csv").set_index(["document", "theme"])["paragraphs"]
     assert shares[("english", "PLG")] == 1 and shares[("english", "GLOBAL")] == 1 and shares[("chinese", "GLOBAL")] == 1
+
+
+@pytest.mark.parametrize("content, problem", [(b"", "file is empty"),
+                                              ("没有任何标题的一段文字。\n".encode(), "no recognisable structure")],
+                         ids=["empty", "unstructured"])
+def test_a_bad_chapter_among_several_read_in_parallel_is_named_in_one_line(tmp_path, content, problem):
+    folder = tmp_path / "chapters"
+    folder.mkdir()
+    for name in ("a.md", "b.md", "d.md"):
+        shutil.copy(DEFAULT_CORPUS, folder / name)
+    (folder / "c_bad.md").write_bytes(content)
+    result = _run_cli("build", "--input", str(folder), "--output", str(tmp_path / "o"), "--quiet")
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert str(folder / "c_bad.md") in lines[0] and problem in lines[0]
+
+
+def test_documents_read_in_parallel_give_the_tables_read_one_by_one(tmp_path):
+    from analysis.pipeline import build_corpus_tables, map_documents
+    from analysis.themes import load_codebook
+
+    for name in ("a.md", "b.md", "c.md"):
+        shutil.copy(DEFAULT_CORPUS, tmp_path / name)
+    themes = load_codebook()
+    parallel = build_corpus_tables(tmp_path, themes=themes)
+    import analysis.pipeline as pipeline
+
+    serial_map = lambda work, files, workers=None: map_documents(work, files, workers=1)  # noqa: E731
+    original, pipeline.map_documents = pipeline.map_documents, serial_map
+    try:
+        serial = build_corpus_tables(tmp_path, themes=themes)
+    finally:
+        pipeline.map_documents = original
+    for name in ("segments", "tokens", "theme_hits", "corpus_summary"):
+        pd.testing.assert_frame_equal(parallel[name], serial[name])
+    assert parallel["segments"]["document"].unique().tolist() == ["a", "b", "c"]
+
+
+def test_map_documents_keeps_file_order_and_uses_processes_for_several_files(tmp_path):
+    import os
+
+    from analysis.pipeline import map_documents
+
+    files = [tmp_path / f"{i}.md" for i in range(5)]
+    results = map_documents(lambda file: (file.name, os.getpid()), files, workers=2)
+    assert [name for name, _ in results] == [f.name for f in files]
+    assert os.getpid() not in {pid for _, pid in results}
+    assert map_documents(lambda file: os.getpid(), files[:1], workers=2) == [os.getpid()]  # one file: no pool

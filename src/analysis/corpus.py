@@ -985,6 +985,17 @@ def load_embedded_questions(path: Path | str | None = None) -> dict[str, list[st
     return {str(doc): [str(q) for q in questions] for doc, questions in data.items()}
 
 
+def load_chapter(file: Path, embedded_questions: dict[str, list[str]] | None = None,
+                 profile: Profile | None = None) -> tuple[pd.DataFrame, str]:
+    """One chapter file: (its segments, its raw text); a structure problem names the file."""
+    name = document_name(file)
+    raw = read_chapter_text(file)
+    try:
+        return parse_chapter(raw, name, (embedded_questions or {}).get(name), profile), raw
+    except StructureError as err:
+        raise StructureError(file, err.problem) from None
+
+
 def load_corpus(path: Path | str, embedded_questions: dict[str, list[str]] | None = None,
                 profile: Profile | Path | str | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
     """Read a chapter or a folder of chapters; return (segments, raw text per document).
@@ -994,15 +1005,16 @@ def load_corpus(path: Path | str, embedded_questions: dict[str, list[str]] | Non
     """
     if embedded_questions is None:
         embedded_questions = load_embedded_questions()
-    if not isinstance(profile, Profile):
-        profile = load_profile(profile) if profile else default_profile()
+    profile = resolve_profile(profile)
     segments, raws = [], {}
     for file in chapter_files(path):
-        name = document_name(file)
-        raw = read_chapter_text(file)
-        try:
-            segments.append(parse_chapter(raw, name, embedded_questions.get(name), profile))
-        except StructureError as err:
-            raise StructureError(file, err.problem) from None
-        raws[name] = raw
+        chapter, raws[document_name(file)] = load_chapter(file, embedded_questions, profile)
+        segments.append(chapter)
     return pd.concat(segments, ignore_index=True), raws
+
+
+def resolve_profile(profile: Profile | Path | str | None) -> Profile:
+    """A :class:`Profile` as given, read from a YAML path, or the default one."""
+    if isinstance(profile, Profile):
+        return profile
+    return load_profile(profile) if profile else default_profile()

@@ -19,6 +19,9 @@ class InputError(AnalysisError):
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
 
+    def __reduce__(self):  # raised in a worker process of the build, re-raised in the parent
+        return type(self), (self.path, self.problem)
+
 
 class StructureError(InputError):
     """The Markdown has no structure the parser recognises."""

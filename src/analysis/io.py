@@ -151,7 +151,8 @@ def normalise_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
     Parquet holds ``str`` columns; written as they are, the two would differ in their schema
     metadata. One dtype makes a table's bytes depend on its content only.
     """
-    text_columns = [c for c in frame.columns if frame[c].dtype == object and frame[c].map(lambda v: isinstance(v, str)).all()]
+    text_columns = [c for c in frame.columns if frame[c].dtype == object
+                    and (frame[c].empty or pd.api.types.infer_dtype(frame[c], skipna=False) == "string")]
     if not text_columns:
         return frame
     return frame.astype({c: "str" for c in text_columns})

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -24,7 +26,8 @@ from typing import Callable
 import pandas as pd
 
 from .checksums import verify_checksums
-from .corpus import default_embedded_questions_path, default_profile_path, load_corpus
+from .corpus import (Profile, default_embedded_questions_path, default_profile_path, load_chapter,
+                     load_embedded_questions, resolve_profile)
 from .dfm import build_dfm
 from .cooccurrence import cooccurrence_edges, theme_cooccurrence
 from .io import chapter_files, sha256_of, write_csv, write_parquet
@@ -36,7 +39,7 @@ from .paths import DEFAULT_CORPUS, LABELS_DIR, PROJECT_ROOT
 from .runfolder import EXECUTED, FIGURES, PROCESSED, RunFolder, file_digest, files_intact, read_json, write_json
 from .stats import theme_balance, theme_by_guest
 from .summary import corpus_summary
-from .themes import (codebook_table, coverage_warnings, default_codebook_path, document_languages, find_theme_hits,
+from .themes import (Theme, codebook_table, coverage_warnings, default_codebook_path, document_languages, find_theme_hits,
                      load_codebook, theme_indicator)
 from .tokenizer import Tokenizer, tokenize_segments
 from .validation import disagreements, label_files, validation_tables
@@ -138,21 +141,59 @@ def _say(message: str, quiet: bool) -> None:
         print(message, file=sys.stderr, flush=True)
 
 
+def document_tables(file: Path, embedded_questions: dict[str, list[str]], profile: Profile,
+                    tokenizer: Tokenizer, themes: list[Theme] | None) -> tuple[pd.DataFrame, ...]:
+    """One chapter's segments, tokens and (when ``themes`` are given) theme hits.
+
+    Every row of these three tables depends on its own document only, so a corpus's tables are
+    its documents' tables one after the other, and documents can be read in parallel.
+    """
+    segments, _ = load_chapter(file, embedded_questions, profile)
+    tokens = tokenize_segments(segments, tokenizer)
+    return (segments, tokens) if themes is None else (segments, tokens, find_theme_hits(segments, themes))
+
+
+#: the work each process of :func:`map_documents` does (set before the processes fork)
+_DOCUMENT_WORK: Callable | None = None
+
+
+def _do_document_work(file: Path):
+    return _DOCUMENT_WORK(file)
+
+
+def map_documents(work: Callable[[Path], tuple], files: list[Path], workers: int | None = None) -> list[tuple]:
+    """``work(file)`` for every file, in file order, shared among up to ``workers`` processes
+    (default: one per core, at most one per file; a single chapter stays in this process).
+
+    The processes are forked, so they inherit the loaded dictionary, lexicon and codebook
+    instead of loading them again; an error in one (a malformed chapter) is raised here.
+    """
+    global _DOCUMENT_WORK
+    workers = min(workers or os.cpu_count() or 1, len(files))
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [work(file) for file in files]
+    _DOCUMENT_WORK = work
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            return pool.map(_do_document_work, files, chunksize=max(1, len(files) // (workers * 4)))
+    finally:
+        _DOCUMENT_WORK = None
+
+
 def build_corpus_tables(input_path: Path | str = DEFAULT_CORPUS, lexicon_dir: Path | str | None = None,
                         say: Callable[[str], None] = lambda m: None,
-                        profile: Path | str | None = None) -> dict[str, pd.DataFrame]:
-    """Compute the corpus-foundation tables (no writing): segments, tokens, corpus_summary."""
+                        profile: Path | str | None = None, themes: list[Theme] | None = None) -> dict[str, pd.DataFrame]:
+    """Compute the corpus-foundation tables (no writing): segments, tokens, corpus_summary, and
+    theme_hits when ``themes`` are given (tagging is per document too, so it shares the pass)."""
     files = chapter_files(input_path)
     verify_checksums(files)
-    say(f"parsing {len(files)} chapter(s) from {input_path}")
-    segments, _ = load_corpus(input_path, profile=profile)
-    say(f"tokenising {len(segments)} segments")
-    tokens = tokenize_segments(segments, Tokenizer(load_lexicon(lexicon_dir)))
-    return {
-        "segments": segments,
-        "tokens": tokens,
-        "corpus_summary": corpus_summary(segments, build_dfm(segments, tokens)),
-    }
+    tokenizer, questions, profile = Tokenizer(load_lexicon(lexicon_dir)), load_embedded_questions(), resolve_profile(profile)
+    say(f"reading {len(files)} chapter(s) from {input_path}: parse, tokenise" + (", tag" if themes else ""))
+    parts = map_documents(lambda file: document_tables(file, questions, profile, tokenizer, themes), files)
+    tables = dict(zip(("segments", "tokens", "theme_hits"),
+                      (pd.concat(column, ignore_index=True) for column in zip(*parts))))
+    tables["corpus_summary"] = corpus_summary(tables["segments"], build_dfm(tables["segments"], tables["tokens"]))
+    return tables
 
 
 def _warn(message: str) -> None:
@@ -161,8 +202,10 @@ def _warn(message: str) -> None:
 
 def build_analysis_tables(segments: pd.DataFrame, tokens: pd.DataFrame, config: BuildConfig,
                           say: Callable[[str], None] = lambda m: None,
-                          warn: Callable[[str], None] = _warn) -> dict[str, pd.DataFrame]:
-    """Themes, distinctive terms, co-occurrence and evidence, from the corpus tables.
+                          warn: Callable[[str], None] = _warn,
+                          hits: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """Themes, distinctive terms, co-occurrence and evidence, from the corpus tables (and the
+    theme hits, when the corpus pass already tagged them).
 
     A document in a language the codebook has no terms for (in some theme) gets one warning
     line through ``warn`` (stderr, even when quiet): its shares would read as "never discussed".
@@ -170,8 +213,9 @@ def build_analysis_tables(segments: pd.DataFrame, tokens: pd.DataFrame, config: 
     themes = load_codebook(config.codebook)
     for line in coverage_warnings(document_languages(segments), {t.id: t.languages() for t in themes}):
         warn(line)
-    say(f"tagging {len(themes)} themes")
-    hits = find_theme_hits(segments, themes)
+    if hits is None:
+        say(f"tagging {len(themes)} themes")
+        hits = find_theme_hits(segments, themes)
     indicator = theme_indicator(segments, hits, themes)
     tables = {
         "themes": codebook_table(themes),
@@ -199,8 +243,10 @@ def build_analysis_tables(segments: pd.DataFrame, tokens: pd.DataFrame, config: 
 def compute_tables(config: BuildConfig | None = None, say: Callable[[str], None] = lambda m: None) -> dict[str, pd.DataFrame]:
     """Every table for ``config``, computed in memory (nothing is written)."""
     config = config or BuildConfig()
-    tables = build_corpus_tables(config.input_path, config.lexicons, say, config.profile)
-    tables.update(build_analysis_tables(tables["segments"], tables["tokens"], config, say))
+    themes = load_codebook(config.codebook)
+    tables = build_corpus_tables(config.input_path, config.lexicons, say, config.profile, themes)
+    hits = tables.pop("theme_hits")
+    tables.update(build_analysis_tables(tables["segments"], tables["tokens"], config, say, hits=hits))
     return tables
 
 

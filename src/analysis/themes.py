@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -256,6 +257,14 @@ def find_hits_in_text(text: str, theme: Theme, _compiled=None, folded: str | Non
     return kept
 
 
+@lru_cache(maxsize=256)
+def _tagging_plan(theme: Theme) -> tuple[tuple[list, list], list]:
+    """A theme's compiled (matchers, exclusions) and what each matcher requires: made once per
+    theme, not once per document of a folder."""
+    compiled = (theme.matchers(), theme.exclusions())
+    return compiled, [requirement(pattern) for _, pattern in compiled[0]]
+
+
 def find_theme_hits(segments: pd.DataFrame, themes: list[Theme], roles=("answer", "question")) -> pd.DataFrame:
     """The theme_hits table for the units of the given roles (see module docstring).
 
@@ -268,9 +277,8 @@ def find_theme_hits(segments: pd.DataFrame, themes: list[Theme], roles=("answer"
     screen = Screen(texts)
     plans = []
     for theme in themes:
-        compiled = (theme.matchers(), theme.exclusions())
-        masks = np.column_stack([screen.candidates(requirement(pattern)) for _, pattern in compiled[0]]
-                                + [np.zeros((len(texts), 0), dtype=bool)])
+        compiled, needs = _tagging_plan(theme)
+        masks = np.column_stack([screen.candidates(need) for need in needs] + [np.zeros((len(texts), 0), dtype=bool)])
         plans.append((theme, compiled, masks))
     found: dict[int, list] = {}
     for order, (theme, compiled, masks) in enumerate(plans):
