@@ -217,10 +217,11 @@ def build_analysis_tables(segments: pd.DataFrame, tokens: pd.DataFrame, config: 
         say(f"tagging {len(themes)} themes")
         hits = find_theme_hits(segments, themes)
     indicator = theme_indicator(segments, hits, themes)
+    paragraphs = build_dfm(segments, tokens, "paragraph")
     tables = {
         "themes": codebook_table(themes),
         "theme_hits": hits,
-        "theme_by_guest": theme_by_guest(segments, tokens, hits, themes, config.resamples, config.seed),
+        "theme_by_guest": theme_by_guest(segments, tokens, hits, themes, config.resamples, config.seed, paragraphs),
         "plg_slg_balance": theme_balance(segments, hits, "PLG", "SLG", config.resamples, config.seed)
         if {"PLG", "SLG"} <= {t.id for t in themes} else pd.DataFrame(),
         "theme_cooccurrence": theme_cooccurrence(indicator, hits, themes),
@@ -232,7 +233,7 @@ def build_analysis_tables(segments: pd.DataFrame, tokens: pd.DataFrame, config: 
         tables["tagger_disagreements"] = disagreements({"segments": segments, "theme_hits": hits}, config.gold_path,
                                                        [t.id for t in themes])
     say("scoring distinctive terms and co-occurrence")
-    paragraphs, sentences = build_dfm(segments, tokens, "paragraph"), build_dfm(segments, tokens, "sentence")
+    sentences = build_dfm(segments, tokens, "sentence")
     # keyed by (document, guest): same-titled sections of two chapters are two units
     tables["tfidf_terms"] = tfidf_terms(paragraphs, top_k=config.top_k)
     tables["keyness"] = keyness(paragraphs, top_k=config.top_k, min_count=config.min_count)

@@ -96,7 +96,7 @@ import pandas as pd
 from scipy import special
 from scipy import stats as sps
 
-from .dfm import build_dfm
+from .dfm import Dfm, build_dfm
 from .themes import Theme
 
 THEME_BY_GUEST_COLUMNS = [
@@ -237,10 +237,11 @@ def cluster_rate(counts: np.ndarray, exposures: np.ndarray, weights: np.ndarray,
     return rate_interval(counts.sum(), exposures.sum(), draws, len(counts), level)
 
 
-def answer_units(segments: pd.DataFrame, tokens: pd.DataFrame) -> pd.DataFrame:
+def answer_units(segments: pd.DataFrame, tokens: pd.DataFrame, paragraphs: Dfm | None = None) -> pd.DataFrame:
     """Answer paragraphs with their guest, question and token count, as the counting object
-    defines them (:func:`analysis.dfm.build_dfm`: the one definition of a token count)."""
-    docvars = build_dfm(segments, tokens, "paragraph").docvars
+    defines them (:func:`analysis.dfm.build_dfm`: the one definition of a token count).
+    ``paragraphs``: that dfm when the caller already built it."""
+    docvars = (paragraphs if paragraphs is not None else build_dfm(segments, tokens, "paragraph")).docvars
     return docvars[["segment_id", "document", "guest", "question_id", "tokens"]].reset_index(drop=True)
 
 
@@ -252,9 +253,11 @@ def question_themes(segments: pd.DataFrame, hits: pd.DataFrame) -> set[tuple[str
 
 
 def theme_by_guest(segments: pd.DataFrame, tokens: pd.DataFrame, hits: pd.DataFrame, themes: list[Theme],
-                   resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED) -> pd.DataFrame:
-    """The guest × theme matrix with cluster-aware intervals (see module doc)."""
-    units = answer_units(segments, tokens)
+                   resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
+                   paragraphs: Dfm | None = None) -> pd.DataFrame:
+    """The guest × theme matrix with cluster-aware intervals (see module doc); ``paragraphs``
+    is the answer-paragraph dfm of ``segments`` and ``tokens`` when already built."""
+    units = answer_units(segments, tokens, paragraphs)
     units["cluster"] = cluster_labels(units)
     # hits per (paragraph, theme) as one aligned matrix: a dictionary lookup per paragraph and
     # theme is what made this table the slowest of the build on large corpora

@@ -310,6 +310,10 @@ def tag_segments(hits: pd.DataFrame) -> pd.DataFrame:
 def theme_indicator(segments: pd.DataFrame, hits: pd.DataFrame, themes: list[Theme], role: str = "answer") -> pd.DataFrame:
     """A 0/1 table, units of ``role`` × themes, in segment order (for matrices and validation)."""
     units = segments.loc[segments["role"] == role, "segment_id"]
-    tagged = hits[hits["segment_id"].isin(units)]
-    matrix = pd.crosstab(tagged["segment_id"], tagged["theme"]).clip(upper=1)
-    return matrix.reindex(index=units, columns=[t.id for t in themes], fill_value=0).astype("int64")
+    columns = [t.id for t in themes]
+    rows = pd.Index(units).get_indexer(hits["segment_id"])
+    cols = pd.Index(columns).get_indexer(hits["theme"])
+    known = (rows >= 0) & (cols >= 0)  # hits of other roles or of themes not asked for
+    matrix = np.zeros((len(units), len(columns)), dtype="int64")
+    matrix[rows[known], cols[known]] = 1
+    return pd.DataFrame(matrix, index=pd.Index(units, name="segment_id"), columns=pd.Index(columns, name="theme"))
