@@ -94,5 +94,13 @@ def test_the_screen_never_rules_out_a_text_a_codebook_indicator_matches_in():
     assert checked > 3000  # the random texts do hit the indicators
 
 
-def test_no_literal_contains_the_separator():
+def test_no_literal_contains_the_separator_or_the_mark_for_non_ascii_runs():
     assert requirement("a" + SEPARATOR + "b") == ("and", ["a", "b"])
+    assert requirement("a\x01b") == ("and", ["a", "b"])
+
+
+def test_ascii_literals_are_found_without_the_chinese_around_them_and_never_made_up():
+    screen = Screen(["开源SaaS模式", "Sa开源aS", "x\x00saas", "\x01", "saas"])
+    assert screen.containing("saas").tolist() == [True, False, True, False, True]
+    assert screen.containing("sa").tolist() == [True, True, True, False, True]
+    assert screen.containing("开源").tolist() == [True, True, False, False, False]

@@ -40,6 +40,9 @@ _CASE_TWINS = {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}
 _FOLD = {**{ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}, **{ord(k): v for k, v in _CASE_TWINS.items()}}
 #: joins the texts of a corpus for one search; no literal contains it, so none spans two texts
 SEPARATOR = "\x00"
+#: stands for a run of non-ASCII characters in the copy searched for ASCII literals
+_ELSEWHERE = "\x01"
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 
 #: a requirement: True (none known), a literal string, or ("and"|"or", [requirements])
 Requirement = Union[bool, str, tuple]
@@ -52,7 +55,9 @@ def screen_fold(text: str) -> str:
 
 def _usable(char: str) -> bool:
     """A pattern character the screen can look for: ASCII, or a character without case."""
-    return char != SEPARATOR and (char.isascii() or (char.lower() == char == char.upper() and char not in _CASE_TWINS))
+    if char in (SEPARATOR, _ELSEWHERE):
+        return False
+    return char.isascii() or (char.lower() == char == char.upper() and char not in _CASE_TWINS)
 
 
 def _all(parts: list[Requirement]) -> Requirement:
@@ -107,20 +112,31 @@ def requirement(pattern: re.Pattern | str) -> Requirement:
 
 class Screen:
     """The texts of a corpus folded and joined once; answers "which texts could this regex
-    match in" as a boolean array over the texts."""
+    match in" as a boolean array over the texts.
+
+    A literal of ASCII characters only is looked for in a copy where every run of other
+    characters is one :data:`_ELSEWHERE` mark: in a Chinese corpus that copy is a sixth as
+    long, and no ASCII occurrence is lost or made up (the mark is in no literal).
+    """
 
     def __init__(self, texts: list[str]):
         self.size = len(texts)
         folded = [screen_fold(t) for t in texts]
-        self._starts = list(itertools.accumulate((len(t) + 1 for t in folded[:-1]), initial=0)) if folded else []
-        self._joined = SEPARATOR.join(folded)
+        self._full = self._searchable(folded)
+        self._ascii = self._searchable([_NON_ASCII_RUN.sub(_ELSEWHERE, t) for t in folded])
         self._cache: dict[str, np.ndarray] = {}
+
+    @staticmethod
+    def _searchable(texts: list[str]) -> tuple[str, list[int]]:
+        """The texts joined, and where each starts (by length: a text may hold the separator)."""
+        return SEPARATOR.join(texts), list(itertools.accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
 
     def containing(self, literal: str) -> np.ndarray:
         """Which texts contain ``literal`` (already folded)."""
         if literal not in self._cache:
             mask = np.zeros(self.size, dtype=bool)
-            find, starts, at = self._joined.find, self._starts, self._joined.find(literal)
+            joined, starts = self._ascii if literal.isascii() else self._full
+            find, at = joined.find, joined.find(literal)
             while at >= 0:  # one find per text that holds it: skip to the next text
                 text = bisect.bisect_right(starts, at) - 1
                 mask[text] = True
