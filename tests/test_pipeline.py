@@ -207,25 +207,24 @@ def test_a_bad_chapter_among_several_read_in_parallel_is_named_in_one_line(tmp_p
     assert str(folder / "c_bad.md") in lines[0] and problem in lines[0]
 
 
-def test_documents_read_in_parallel_give_the_tables_read_one_by_one(tmp_path):
-    from analysis.pipeline import build_corpus_tables, map_documents
+def test_documents_read_in_parallel_give_the_tables_read_one_by_one(tmp_path, monkeypatch):
+    import analysis.pipeline as pipeline
     from analysis.themes import load_codebook
 
-    for name in ("a.md", "b.md", "c.md"):
+    for name in (DEFAULT_CORPUS.name, "x.md", "y.md"):
         shutil.copy(DEFAULT_CORPUS, tmp_path / name)
-    themes = load_codebook()
-    parallel = build_corpus_tables(tmp_path, themes=themes)
-    import analysis.pipeline as pipeline
-
-    serial_map = lambda work, files, workers=None: map_documents(work, files, workers=1)  # noqa: E731
-    original, pipeline.map_documents = pipeline.map_documents, serial_map
-    try:
-        serial = build_corpus_tables(tmp_path, themes=themes)
-    finally:
-        pipeline.map_documents = original
-    for name in ("segments", "tokens", "theme_hits", "corpus_summary"):
+    config, themes = BuildConfig(input_path=tmp_path), load_codebook()
+    parallel = pipeline.read_documents(config, themes)
+    one_by_one = pipeline.map_documents
+    monkeypatch.setattr(pipeline, "map_documents", lambda work, files: one_by_one(work, files, workers=1))
+    serial = pipeline.read_documents(config, themes)
+    for name in pipeline.DOCUMENT_TABLES:
         pd.testing.assert_frame_equal(parallel[name], serial[name])
-    assert parallel["segments"]["document"].unique().tolist() == ["a", "b", "c"]
+    assert parallel["segments"]["document"].unique().tolist() == [DEFAULT_CORPUS.stem, "x", "y"]
+    # and a chapter read in a folder gives the tables it gives read alone
+    alone = pipeline.read_documents(BuildConfig(), themes)
+    for name in pipeline.DOCUMENT_TABLES:
+        pd.testing.assert_frame_equal(parallel[name].iloc[:len(alone[name])], alone[name])
 
 
 def test_map_documents_keeps_file_order_and_uses_processes_for_several_files(tmp_path):

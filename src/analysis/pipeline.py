@@ -141,16 +141,35 @@ def _say(message: str, quiet: bool) -> None:
         print(message, file=sys.stderr, flush=True)
 
 
-def document_tables(file: Path, embedded_questions: dict[str, list[str]], profile: Profile,
-                    tokenizer: Tokenizer, themes: list[Theme] | None) -> tuple[pd.DataFrame, ...]:
-    """One chapter's segments, tokens and (when ``themes`` are given) theme hits.
+@dataclass(frozen=True)
+class DocumentPass:
+    """What reading one chapter needs, loaded once and shared by every document (and every
+    worker process, which inherits it when it forks)."""
 
-    Every row of these three tables depends on its own document only, so a corpus's tables are
-    its documents' tables one after the other, and documents can be read in parallel.
+    embedded_questions: dict
+    profile: Profile
+    tokenizer: Tokenizer
+    themes: list
+
+
+#: the tables computed chapter by chapter: each row depends on its own document only, and these
+#: three are most of the build's work (the smaller per-guest tables cost more to compute per
+#: document and ship between processes than they take over the whole corpus)
+DOCUMENT_TABLES = ("segments", "tokens", "theme_hits")
+#: every table, in the order they are published (those of validation only with labels that apply)
+TABLE_ORDER = ("segments", "tokens", "corpus_summary", "themes", "theme_hits", "theme_by_guest", "plg_slg_balance",
+               "theme_cooccurrence", "kwic")
+
+
+def document_tables(file: Path, reading: DocumentPass) -> dict[str, pd.DataFrame]:
+    """One chapter's :data:`DOCUMENT_TABLES`: its segments, tokens and theme hits.
+
+    A corpus's tables are its documents' tables one after the other, so documents can be read
+    in parallel.
     """
-    segments, _ = load_chapter(file, embedded_questions, profile)
-    tokens = tokenize_segments(segments, tokenizer)
-    return (segments, tokens) if themes is None else (segments, tokens, find_theme_hits(segments, themes))
+    segments, _ = load_chapter(file, reading.embedded_questions, reading.profile)
+    return {"segments": segments, "tokens": tokenize_segments(segments, reading.tokenizer),
+            "theme_hits": find_theme_hits(segments, reading.themes)}
 
 
 #: the work each process of :func:`map_documents` does (set before the processes fork)
@@ -161,7 +180,7 @@ def _do_document_work(file: Path):
     return _DOCUMENT_WORK(file)
 
 
-def map_documents(work: Callable[[Path], tuple], files: list[Path], workers: int | None = None) -> list[tuple]:
+def map_documents(work: Callable[[Path], object], files: list[Path], workers: int | None = None) -> list:
     """``work(file)`` for every file, in file order, shared among up to ``workers`` processes
     (default: one per core, at most one per file; a single chapter stays in this process).
 
@@ -180,51 +199,45 @@ def map_documents(work: Callable[[Path], tuple], files: list[Path], workers: int
         _DOCUMENT_WORK = None
 
 
-def build_corpus_tables(input_path: Path | str = DEFAULT_CORPUS, lexicon_dir: Path | str | None = None,
-                        say: Callable[[str], None] = lambda m: None,
-                        profile: Path | str | None = None, themes: list[Theme] | None = None) -> dict[str, pd.DataFrame]:
-    """Compute the corpus-foundation tables (no writing): segments, tokens, corpus_summary, and
-    theme_hits when ``themes`` are given (tagging is per document too, so it shares the pass)."""
-    files = chapter_files(input_path)
+def read_documents(config: BuildConfig, themes: list[Theme], say: Callable[[str], None] = lambda m: None
+                   ) -> dict[str, pd.DataFrame]:
+    """The :data:`DOCUMENT_TABLES` of the whole input: each chapter's, one after the other."""
+    files = chapter_files(config.input_path)
     verify_checksums(files)
-    tokenizer, questions, profile = Tokenizer(load_lexicon(lexicon_dir)), load_embedded_questions(), resolve_profile(profile)
-    say(f"reading {len(files)} chapter(s) from {input_path}: parse, tokenise" + (", tag" if themes else ""))
-    parts = map_documents(lambda file: document_tables(file, questions, profile, tokenizer, themes), files)
-    tables = dict(zip(("segments", "tokens", "theme_hits"),
-                      (pd.concat(column, ignore_index=True) for column in zip(*parts))))
-    tables["corpus_summary"] = corpus_summary(tables["segments"], build_dfm(tables["segments"], tables["tokens"]))
-    return tables
+    reading = DocumentPass(load_embedded_questions(), resolve_profile(config.profile),
+                           Tokenizer(load_lexicon(config.lexicons)), themes)
+    say(f"reading {len(files)} chapter(s) from {config.input_path}: parse, tokenise, tag")
+    parts = map_documents(lambda file: document_tables(file, reading), files)
+    return {name: pd.concat([part[name] for part in parts], ignore_index=True) for name in DOCUMENT_TABLES}
 
 
 def _warn(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def build_analysis_tables(segments: pd.DataFrame, tokens: pd.DataFrame, config: BuildConfig,
-                          say: Callable[[str], None] = lambda m: None,
-                          warn: Callable[[str], None] = _warn,
-                          hits: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
-    """Themes, distinctive terms, co-occurrence and evidence, from the corpus tables (and the
-    theme hits, when the corpus pass already tagged them).
+def corpus_tables(documents: dict[str, pd.DataFrame], themes: list[Theme], config: BuildConfig,
+                  say: Callable[[str], None] = lambda m: None,
+                  warn: Callable[[str], None] = _warn) -> dict[str, pd.DataFrame]:
+    """Every other table, from the documents' segments, tokens and theme hits: the corpus
+    summary, the codebook, shares and intervals per guest (or section), the PLG–SLG balance,
+    theme co-occurrence, concordance lines, validation against the labels, TF-IDF, keyness and
+    term co-occurrence.
 
     A document in a language the codebook has no terms for (in some theme) gets one warning
     line through ``warn`` (stderr, even when quiet): its shares would read as "never discussed".
     """
-    themes = load_codebook(config.codebook)
+    segments, tokens, hits = documents["segments"], documents["tokens"], documents["theme_hits"]
     for line in coverage_warnings(document_languages(segments), {t.id: t.languages() for t in themes}):
         warn(line)
-    if hits is None:
-        say(f"tagging {len(themes)} themes")
-        hits = find_theme_hits(segments, themes)
-    indicator = theme_indicator(segments, hits, themes)
+    say(f"scoring {len(themes)} themes")
     paragraphs = build_dfm(segments, tokens, "paragraph")
     tables = {
+        "corpus_summary": corpus_summary(segments, paragraphs),
         "themes": codebook_table(themes),
-        "theme_hits": hits,
         "theme_by_guest": theme_by_guest(segments, tokens, hits, themes, config.resamples, config.seed, paragraphs),
         "plg_slg_balance": theme_balance(segments, hits, "PLG", "SLG", config.resamples, config.seed)
         if {"PLG", "SLG"} <= {t.id for t in themes} else pd.DataFrame(),
-        "theme_cooccurrence": theme_cooccurrence(indicator, hits, themes),
+        "theme_cooccurrence": theme_cooccurrence(theme_indicator(segments, hits, themes), hits, themes),
         "kwic": kwic_for_hits(segments, hits),
     }
     validation = validation_tables(segments, hits, [t.id for t in themes], config.gold_path)
@@ -242,13 +255,13 @@ def build_analysis_tables(segments: pd.DataFrame, tokens: pd.DataFrame, config: 
 
 
 def compute_tables(config: BuildConfig | None = None, say: Callable[[str], None] = lambda m: None) -> dict[str, pd.DataFrame]:
-    """Every table for ``config``, computed in memory (nothing is written)."""
+    """Every table for ``config``, computed in memory (nothing is written), in publishing order."""
     config = config or BuildConfig()
-    themes = load_codebook(config.codebook)
-    tables = build_corpus_tables(config.input_path, config.lexicons, say, config.profile, themes)
-    hits = tables.pop("theme_hits")
-    tables.update(build_analysis_tables(tables["segments"], tables["tokens"], config, say, hits=hits))
-    return tables
+    themes = load_codebook(config.codebook)  # a malformed codebook fails before any chapter is read
+    tables = read_documents(config, themes, say)
+    tables.update(corpus_tables(tables, themes, config, say))
+    first = [name for name in TABLE_ORDER if name in tables]
+    return {name: tables[name] for name in first + [name for name in tables if name not in first]}
 
 
 def table_files(name: str) -> tuple[str, ...]:
