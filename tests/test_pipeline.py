@@ -215,8 +215,8 @@ def test_documents_read_in_parallel_give_the_tables_read_one_by_one(tmp_path, mo
         shutil.copy(DEFAULT_CORPUS, tmp_path / name)
     config, themes = BuildConfig(input_path=tmp_path), load_codebook()
     parallel = pipeline.read_documents(config, themes)
-    one_by_one = pipeline.map_documents
-    monkeypatch.setattr(pipeline, "map_documents", lambda work, files: one_by_one(work, files, workers=1))
+    one_by_one = pipeline.in_parallel
+    monkeypatch.setattr(pipeline, "in_parallel", lambda work, files: one_by_one(work, files, workers=1))
     serial = pipeline.read_documents(config, themes)
     for name in pipeline.DOCUMENT_TABLES:
         pd.testing.assert_frame_equal(parallel[name], serial[name])
@@ -227,10 +227,10 @@ def test_documents_read_in_parallel_give_the_tables_read_one_by_one(tmp_path, mo
         pd.testing.assert_frame_equal(parallel[name].iloc[:len(alone[name])], alone[name])
 
 
-def test_map_documents_keeps_file_order_and_uses_processes_for_several_files(tmp_path):
+def test_in_parallel_keeps_the_order_and_uses_processes_for_several_items(tmp_path):
     import os
 
-    from analysis.pipeline import map_documents
+    from analysis.pipeline import in_parallel as map_documents
 
     files = [tmp_path / f"{i}.md" for i in range(5)]
     results = map_documents(lambda file: (file.name, os.getpid()), files, workers=2)

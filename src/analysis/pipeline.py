@@ -172,31 +172,32 @@ def document_tables(file: Path, reading: DocumentPass) -> dict[str, pd.DataFrame
             "theme_hits": find_theme_hits(segments, reading.themes)}
 
 
-#: the work each process of :func:`map_documents` does (set before the processes fork)
-_DOCUMENT_WORK: Callable | None = None
+#: the work each process of :func:`in_parallel` does (set before the processes fork)
+_WORK: Callable | None = None
 
 
-def _do_document_work(file: Path):
-    return _DOCUMENT_WORK(file)
+def _do_work(item):
+    return _WORK(item)
 
 
-def map_documents(work: Callable[[Path], object], files: list[Path], workers: int | None = None) -> list:
-    """``work(file)`` for every file, in file order, shared among up to ``workers`` processes
-    (default: one per core, at most one per file; a single chapter stays in this process).
+def in_parallel(work: Callable, items: list, workers: int | None = None) -> list:
+    """``work(item)`` for every item, in order, shared among up to ``workers`` processes
+    (default: one per core, at most one per item; a single item stays in this process).
 
-    The processes are forked, so they inherit the loaded dictionary, lexicon and codebook
-    instead of loading them again; an error in one (a malformed chapter) is raised here.
+    The processes are forked, so they inherit everything loaded and computed so far (the
+    dictionaries, the codebook, the corpus tables) instead of receiving it: only the items and
+    the results travel between processes. An error in one (a malformed chapter) is raised here.
     """
-    global _DOCUMENT_WORK
-    workers = min(workers or os.cpu_count() or 1, len(files))
+    global _WORK
+    workers = min(workers or os.cpu_count() or 1, len(items))
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [work(file) for file in files]
-    _DOCUMENT_WORK = work
+        return [work(item) for item in items]
+    _WORK = work
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return pool.map(_do_document_work, files, chunksize=max(1, len(files) // (workers * 4)))
+            return pool.map(_do_work, items, chunksize=max(1, len(items) // (workers * 4)))
     finally:
-        _DOCUMENT_WORK = None
+        _WORK = None
 
 
 def read_documents(config: BuildConfig, themes: list[Theme], say: Callable[[str], None] = lambda m: None
@@ -207,7 +208,7 @@ def read_documents(config: BuildConfig, themes: list[Theme], say: Callable[[str]
     reading = DocumentPass(load_embedded_questions(), resolve_profile(config.profile),
                            Tokenizer(load_lexicon(config.lexicons)), themes)
     say(f"reading {len(files)} chapter(s) from {config.input_path}: parse, tokenise, tag")
-    parts = map_documents(lambda file: document_tables(file, reading), files)
+    parts = in_parallel(lambda file: document_tables(file, reading), files)
     return {name: pd.concat([part[name] for part in parts], ignore_index=True) for name in DOCUMENT_TABLES}
 
 
@@ -218,18 +219,27 @@ def _warn(message: str) -> None:
 def corpus_tables(documents: dict[str, pd.DataFrame], themes: list[Theme], config: BuildConfig,
                   say: Callable[[str], None] = lambda m: None,
                   warn: Callable[[str], None] = _warn) -> dict[str, pd.DataFrame]:
-    """Every other table, from the documents' segments, tokens and theme hits: the corpus
-    summary, the codebook, shares and intervals per guest (or section), the PLG–SLG balance,
-    theme co-occurrence, concordance lines, validation against the labels, TF-IDF, keyness and
-    term co-occurrence.
+    """Every other table, from the documents' segments, tokens and theme hits: the theme
+    tables (:func:`theme_tables`) and the term tables (:func:`term_tables`), the two computed
+    side by side.
 
     A document in a language the codebook has no terms for (in some theme) gets one warning
     line through ``warn`` (stderr, even when quiet): its shares would read as "never discussed".
     """
-    segments, tokens, hits = documents["segments"], documents["tokens"], documents["theme_hits"]
-    for line in coverage_warnings(document_languages(segments), {t.id: t.languages() for t in themes}):
+    for line in coverage_warnings(document_languages(documents["segments"]), {t.id: t.languages() for t in themes}):
         warn(line)
-    say(f"scoring {len(themes)} themes")
+    say(f"scoring {len(themes)} themes, distinctive terms and co-occurrence")
+    parts = (lambda: theme_tables(documents, themes, config), lambda: term_tables(documents, config))
+    tables = {}
+    for part in in_parallel(lambda index: parts[index](), [0, 1]):
+        tables.update(part)
+    return tables
+
+
+def theme_tables(documents: dict[str, pd.DataFrame], themes: list[Theme], config: BuildConfig) -> dict[str, pd.DataFrame]:
+    """The corpus summary, the codebook, shares and intervals per guest (or section), the
+    PLG–SLG balance, theme co-occurrence, concordance lines, validation against the labels."""
+    segments, tokens, hits = documents["segments"], documents["tokens"], documents["theme_hits"]
     paragraphs = build_dfm(segments, tokens, "paragraph")
     tables = {
         "corpus_summary": corpus_summary(segments, paragraphs),
@@ -245,13 +255,19 @@ def corpus_tables(documents: dict[str, pd.DataFrame], themes: list[Theme], confi
         tables.update(validation)
         tables["tagger_disagreements"] = disagreements({"segments": segments, "theme_hits": hits}, config.gold_path,
                                                        [t.id for t in themes])
-    say("scoring distinctive terms and co-occurrence")
-    sentences = build_dfm(segments, tokens, "sentence")
-    # keyed by (document, guest): same-titled sections of two chapters are two units
-    tables["tfidf_terms"] = tfidf_terms(paragraphs, top_k=config.top_k)
-    tables["keyness"] = keyness(paragraphs, top_k=config.top_k, min_count=config.min_count)
-    tables["cooccurrence_edges"] = cooccurrence_edges([sentences, paragraphs], min_count=config.min_count)
     return tables
+
+
+def term_tables(documents: dict[str, pd.DataFrame], config: BuildConfig) -> dict[str, pd.DataFrame]:
+    """TF-IDF, keyness and term co-occurrence, keyed by (document, guest): same-titled
+    sections of two chapters are two units."""
+    segments, tokens = documents["segments"], documents["tokens"]
+    paragraphs, sentences = build_dfm(segments, tokens, "paragraph"), build_dfm(segments, tokens, "sentence")
+    return {
+        "tfidf_terms": tfidf_terms(paragraphs, top_k=config.top_k),
+        "keyness": keyness(paragraphs, top_k=config.top_k, min_count=config.min_count),
+        "cooccurrence_edges": cooccurrence_edges([sentences, paragraphs], min_count=config.min_count),
+    }
 
 
 def compute_tables(config: BuildConfig | None = None, say: Callable[[str], None] = lambda m: None) -> dict[str, pd.DataFrame]:
@@ -270,12 +286,16 @@ def table_files(name: str) -> tuple[str, ...]:
 
 
 def write_tables(tables: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
-    written = []
-    for name, table in tables.items():
-        for file_name in table_files(name):
-            writer = write_parquet if file_name.endswith(".parquet") else write_csv
-            written.append(writer(table, folder / file_name))
-    return written
+    """Every table's files (:func:`table_files`), each written atomically; the files are
+    shared among processes, which inherit the tables rather than receive them."""
+    jobs = [(name, file_name) for name in tables for file_name in table_files(name)]
+
+    def write(job: tuple[str, str]) -> Path:
+        name, file_name = job
+        writer = write_parquet if file_name.endswith(".parquet") else write_csv
+        return writer(tables[name], folder / file_name)
+
+    return in_parallel(write, jobs)
 
 
 def build_manifest(config: BuildConfig, written: list[Path]) -> dict:
