@@ -6,6 +6,12 @@ the inputs (chapters, lexicons, codebook, labels), the analysis-stage code and t
 parameters are unchanged — one key, :meth:`BuildConfig.key`. Chart code is not part of it:
 editing a colour reruns notebooks, not the build.
 
+Two passes: :func:`read_documents` reads each chapter into its segments, tokens and theme
+hits (rows that depend on their own document only), and :func:`corpus_tables` computes every
+other table over the whole corpus. On a machine with several cores the chapters, the two
+halves of the corpus pass and the table files are shared among forked worker processes
+(:func:`in_parallel`); the tables are the same either way (a test).
+
 Every table is published as Parquet (what notebooks read) and, except ``tokens``, as CSV
 (what people read). Schema of ``build_manifest.json``: ``key``, ``input``, ``inputs``
 (file → SHA-256), ``parameters`` (every build parameter), ``files`` (file → SHA-256).
