@@ -36,6 +36,7 @@ from analysis.corpus import load_corpus
 from analysis.cooccurrence import cooccurrence_edges
 from analysis.dfm import build_dfm
 from analysis.paths import DEFAULT_CORPUS, PROJECT_ROOT
+from analysis.pipeline import usable_cores
 from analysis.tokenizer import Tokenizer, tokenize_segments
 
 RESULTS = PROJECT_ROOT / "benchmarks" / "results"
@@ -180,7 +181,7 @@ def bench_build(copies: int) -> dict:
         floor, _ = run_child([sys.executable, "-c", FLOOR_BUILD])
     size = sum(len(t.encode()) for t in texts)
     return {"copies": copies, "mb": size / 2**20, "build_s": wall, "raw_jieba_s": raw, "build_vs_raw": wall / raw,
-            "build_peak_mb": peak, "floor_s": floor, "workers": min(os.cpu_count() or 1, copies)}
+            "build_peak_mb": peak, "floor_s": floor, "workers": min(usable_cores(), copies)}
 
 
 FLOOR_NOTEBOOK = {"cells": [{"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": "root = ''",

@@ -237,3 +237,15 @@ def test_in_parallel_keeps_the_order_and_uses_processes_for_several_items(tmp_pa
     assert [name for name, _ in results] == [f.name for f in files]
     assert os.getpid() not in {pid for _, pid in results}
     assert map_documents(lambda file: os.getpid(), files[:1], workers=2) == [os.getpid()]  # one file: no pool
+
+
+def test_worker_processes_default_to_the_usable_cores_and_never_more_than_the_cap(monkeypatch):
+    import os
+
+    from analysis import pipeline
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(64)))
+    assert pipeline.usable_cores() == pipeline.MAX_WORKERS
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    assert pipeline.usable_cores() == 1
+    assert pipeline.in_parallel(lambda item: os.getpid(), [1, 2, 3]) == [os.getpid()] * 3  # one core: no pool

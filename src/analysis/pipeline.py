@@ -186,16 +186,28 @@ def _do_work(item):
     return _WORK(item)
 
 
+#: at most this many worker processes by default: each holds its share of the tables, and on
+#: corpora of this size more processes add memory faster than they save time
+MAX_WORKERS = 4
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (a container's share, not the machine's), at most
+    :data:`MAX_WORKERS`."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cores, MAX_WORKERS))
+
+
 def in_parallel(work: Callable, items: list, workers: int | None = None) -> list:
     """``work(item)`` for every item, in order, shared among up to ``workers`` processes
-    (default: one per core, at most one per item; a single item stays in this process).
+    (default: one per usable core, at most one per item; a single item stays in this process).
 
     The processes are forked, so they inherit everything loaded and computed so far (the
     dictionaries, the codebook, the corpus tables) instead of receiving it: only the items and
     the results travel between processes. An error in one (a malformed chapter) is raised here.
     """
     global _WORK
-    workers = min(workers or os.cpu_count() or 1, len(items))
+    workers = min(workers or usable_cores(), len(items))
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [work(item) for item in items]
     _WORK = work
