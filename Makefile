@@ -14,7 +14,7 @@ help:
 	@echo "make report-en  the same figures with English labels (figures/*_en.*)"
 	@echo "make lab      open the notebooks in JupyterLab"
 	@echo "make bench    run the performance benchmark (not part of the tests)"
-	@echo "make mutation mutation-test the statistics, validation, theme, keyness and co-occurrence modules; prints the score"
+	@echo "make mutation mutation-test the statistics, validation, theme, screen, keyness and co-occurrence modules; prints the score"
 	@echo "make clean    remove every build product"
 
 # Reinstall when the dependency list changes; the stamp makes reruns instant.

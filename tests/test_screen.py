@@ -42,7 +42,24 @@ def test_what_it_cannot_reason_about_requires_nothing():
 
 def test_a_cased_non_ascii_letter_is_never_required_because_case_folding_may_change_it():
     assert requirement(re.compile("Émile", re.I)) == "mile"
+    assert requirement(re.compile("émile", re.I)) == "mile"  # lower case too: it matches "ÉMILE"
     assert requirement(re.compile("ÉÉ", re.I)) is True
+    text = "ÉMILE"
+    assert re.compile("émile", re.I).search(text)
+    assert Screen([text]).candidates(requirement(re.compile("émile", re.I))).tolist() == [True]
+
+
+def test_an_atomic_group_requires_what_its_body_requires():
+    assert requirement("(?>开源)社区") == ("and", ["开源", "社区"])
+    assert requirement("(?>开源|社区)") == ("or", ["开源", "社区"])
+
+
+def test_a_pattern_is_read_with_its_flags_verbose_ones_without_their_spaces_and_comments():
+    assert requirement(re.compile("开 源  # a note", re.X)) == "开源"
+    assert requirement(re.compile("开 源", re.X | re.I)) == "开源"
+    assert requirement("(?x)开 源  # a note") == "开源"
+    assert requirement("开 源") == "开 源"  # a string without inline flags: spaces are literal
+    assert requirement("开 源  # a note") == "开 源  # a note"
 
 
 def test_the_fold_lower_cases_ascii_and_maps_every_case_twin_of_an_ascii_letter():
@@ -59,6 +76,16 @@ def test_a_literal_is_found_in_the_texts_that_hold_it_and_never_across_two_texts
     assert screen.candidates(("or", ["没有", "源"])).tolist() == [True, True, False, True, False, True]
     assert screen.candidates(True).all()
     assert Screen([]).candidates("x").shape == (0,)
+
+
+def test_candidates_hold_all_literals_of_an_and_and_one_of_an_or_as_a_boolean_mask():
+    screen = Screen(["开源社区", "开源", "社区", "没有"])
+    # by hand: all of 开源, 社区 only in the first text; one of them in the first three
+    assert screen.candidates(("and", ["开源", "社区"])).tolist() == [True, False, False, False]
+    assert screen.candidates(("or", ["开源", "社区"])).tolist() == [True, True, True, False]
+    assert screen.candidates(("and", [("or", ["开源", "没有"]), "社区"])).tolist() == [True, False, False, False]
+    for need in (True, "开源", ("and", ["开源", "社区"]), ("or", ["开源", "社区"])):
+        assert screen.candidates(need).dtype == bool
 
 
 def _random_text(rng: random.Random, pieces: list[str]) -> str:

@@ -249,6 +249,22 @@ def test_the_indicator_marks_units_of_one_role_in_segment_order():
     assert theme_indicator(segments, hits, themes, role="question").loc["q", "PLG"] == 1
 
 
+def test_the_indicator_is_an_integer_table_named_by_segment_and_theme():
+    segments = pd.DataFrame({"segment_id": ["a1", "a2"], "role": ["answer", "answer"]})
+    hits = pd.DataFrame({"segment_id": ["a2"], "theme": ["TOY"]})
+    matrix = theme_indicator(segments, hits, [toy_theme()])
+    assert matrix.index.name == "segment_id" and matrix.columns.name == "theme"  # a saved table's headers
+    assert (matrix.dtypes == "int64").all()  # written as 0/1, not 0.0/1.0
+    assert matrix.reset_index().to_csv(index=False) == "segment_id,TOY\na1,0\na2,1\n"
+
+
+def test_only_the_matchers_asked_for_run_in_a_text():
+    theme = toy_theme(["开源", "社区"])
+    assert find_hits_in_text("开源社区", theme) == [("开源", 0, 2), ("社区", 2, 4)]
+    assert find_hits_in_text("开源社区", theme, only=[1]) == [("社区", 2, 4)]
+    assert find_hits_in_text("开源社区", theme, only=[]) == []
+
+
 def test_find_theme_hits_on_toy_units_lists_every_hit_with_its_span():
     segments = pd.DataFrame({"segment_id": ["q", "a", "i"], "role": ["question", "answer", "intro"],
                              "text": ["社区？", "开源社区和社区团购", "社区"]})

@@ -66,7 +66,8 @@ def _all(parts: list[Requirement]) -> Requirement:
 
 
 def _any(parts: list[Requirement]) -> Requirement:
-    return True if not parts or any(p is True for p in parts) else parts[0] if len(parts) == 1 else ("or", parts)
+    # never a single part: the parser makes a one-way branch or a one-character set a literal
+    return True if not parts or any(p is True for p in parts) else ("or", parts)
 
 
 def _sequence(items) -> Requirement:
@@ -102,10 +103,9 @@ def _item(op, av) -> Requirement:
 def requirement(pattern: re.Pattern | str) -> Requirement:
     """What any match of ``pattern`` must contain, as folded literal strings joined by and/or
     (True: nothing known, the regex must run everywhere)."""
-    source = pattern.pattern if isinstance(pattern, re.Pattern) else pattern
-    flags = pattern.flags if isinstance(pattern, re.Pattern) else 0
     try:
-        return _sequence(_sre.parse(source, flags))
+        compiled = re.compile(pattern)  # a pattern string is read with its inline flags only
+        return _sequence(_sre.parse(compiled.pattern, compiled.flags))
     except Exception:  # noqa: BLE001 - a pattern the parser cannot read here is simply not screened
         return True
 

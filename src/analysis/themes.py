@@ -288,7 +288,7 @@ def find_theme_hits(segments: pd.DataFrame, themes: list[Theme], roles=("answer"
                 found.setdefault(unit, []).append((order, hits))
     ids, raw = units["segment_id"].tolist(), units["text"].tolist()
     rows = [(ids[unit], plans[order][0].id, term, raw[unit][start:end], start, end)
-            for unit in sorted(found) for order, hits in sorted(found[unit], key=lambda item: item[0])
+            for unit in sorted(found) for order, hits in found[unit]  # appended in theme order
             for term, start, end in hits]
     hits = pd.DataFrame(rows, columns=HIT_COLUMNS)
     return hits.astype({"char_start": "int64", "char_end": "int64"})
