@@ -42,3 +42,35 @@ def test_figure_records_are_read_from_the_caption_outputs(tmp_path):
 def test_command_line_values_are_read_as_yaml():
     assert parse_parameters([["guests", "[丁宁, 刘超]"], ["evidence_rows", "5"], ["lang", "en"]]) == {
         "guests": ["丁宁", "刘超"], "evidence_rows": 5, "lang": "en"}
+
+
+def test_the_parameters_read_are_the_ones_papermill_finds_in_every_notebook():
+    import papermill
+
+    from analysis.runner import notebook_parameters, source_notebooks
+
+    for notebook in source_notebooks():
+        assert notebook_parameters(notebook) == set(papermill.inspect_notebook(str(notebook))), notebook.name
+
+
+def test_parameters_are_the_names_assigned_at_the_top_of_the_parameters_cell(tmp_path):
+    from analysis.runner import notebook_parameters
+
+    path = notebook_with(tmp_path, "root = ''  # where\nguests = [\n  'a',\n]\nwidth: int = 25\nif True:\n    hidden = 1",
+                         "later = 2")
+    assert notebook_parameters(path) == {"root", "guests", "width"}
+
+
+def test_a_notebook_whose_parameters_cannot_be_read_is_named(tmp_path):
+    from analysis.runner import notebook_parameters
+
+    broken = tmp_path / "98_broken.ipynb"
+    broken.write_text("{not json", encoding="utf-8")
+    with pytest.raises(NotebookFailed, match=r"98_broken.ipynb: cannot read its parameters"):
+        notebook_parameters(broken)
+    path = notebook_with(tmp_path, "x = 1")
+    notebook = nbformat.read(str(path), as_version=4)
+    del notebook.metadata["kernelspec"]
+    nbformat.write(notebook, str(path))
+    with pytest.raises(NotebookFailed, match=r"cannot read its parameters .*kernel"):
+        notebook_parameters(path)

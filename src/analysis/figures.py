@@ -18,11 +18,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-# No backend is chosen here: a notebook keeps its inline backend (charts show where they are
-# drawn) and a headless process gets matplotlib's own fallback (Agg).
-import matplotlib.pyplot as plt
 import yaml
-from matplotlib import font_manager
 
 from .io import atomic_path
 from .params import LANGS, problem
@@ -62,6 +58,13 @@ def font_path() -> Path:
 @lru_cache(maxsize=1)
 def setup_style() -> str:
     """Register the CJK font and set a report style; returns the font file path."""
+    # Imported here, not with this module: a process that only reads or writes manifests (an
+    # up-to-date report) never pays for matplotlib. No backend is chosen here: a notebook keeps
+    # its inline backend (charts show where they are drawn) and a headless process gets
+    # matplotlib's own fallback (Agg).
+    import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+
     path = font_path()
     font_manager.fontManager.addfont(str(path))
     plt.rcParams.update({

@@ -15,6 +15,7 @@ HTML → SHA-256), ``figures`` (its figure records, as in ``figures/manifest.jso
 
 from __future__ import annotations
 
+import ast
 import concurrent.futures as futures
 import json
 import os
@@ -92,13 +93,30 @@ def _failure_message(notebook: Path, error: Exception) -> str:
 
 
 def notebook_parameters(notebook: Path) -> set[str]:
-    """The names in a notebook's ``parameters`` cell."""
-    import papermill
+    """The names in a notebook's ``parameters`` cell: the names assigned at its top level, which
+    are the ones papermill finds and overrides.
 
+    Read from the notebook's JSON with :mod:`ast` rather than with papermill, whose import
+    (nbformat, jsonschema and its format grammars) costs seconds: an up-to-date report needs
+    these names but never papermill.
+    """
     try:
-        return set(papermill.inspect_notebook(str(notebook)).keys())
-    except Exception as err:  # unreadable JSON, no kernelspec, no parameters cell…
+        data = json.loads(notebook.read_text(encoding="utf-8"))
+        if not (data.get("metadata", {}).get("kernelspec") or {}).get("name"):
+            raise ValueError("no kernel name found in notebook")
+        cell = next((c for c in data.get("cells", []) if "parameters" in c.get("metadata", {}).get("tags", [])), None)
+        if cell is None:
+            return set()
+        source = cell.get("source", "")
+        tree = ast.parse(source if isinstance(source, str) else "".join(source))
+    except Exception as err:  # unreadable JSON, no kernelspec, a parameters cell that is not Python…
         raise NotebookFailed(f"{notebook}: cannot read its parameters ({type(err).__name__}: {err})") from None
+    names = set()
+    for statement in tree.body:
+        targets = statement.targets if isinstance(statement, ast.Assign) else \
+            [statement.target] if isinstance(statement, ast.AnnAssign) else []
+        names.update(t.id for t in targets if isinstance(t, ast.Name))
+    return names
 
 
 def display_for(notebooks: list[Path], display: dict) -> dict[Path, dict]:
@@ -378,7 +396,7 @@ def report(config, display: dict | None = None, only: list[str] | None = None, j
     """The main job: tables, executed notebooks and figures of one root, swapped in together."""
     from .figures import write_figure_manifest
     from .pipeline import stage_tables
-    from .study import open_study
+    from .study import checked_study
 
     say = (lambda m: None) if quiet else (lambda m: print(m, file=sys.stderr, flush=True))
     display = check_display(display or {})
@@ -386,7 +404,7 @@ def report(config, display: dict | None = None, only: list[str] | None = None, j
     display_for(notebooks, display)  # fail fast, before the build, on a parameter no notebook takes
     with RunFolder(config.root) as run:
         written = stage_tables(run, config, force, say)
-        open_study(run.staging, **display)  # guests and themes that exist in these tables
+        checked_study(run.staging, **display)  # guests and themes that exist in these tables
         runs = run_notebooks(run, config.key(), display, only, jobs, html, force, timeout, say)
         previous = read_json(run.final(EXECUTED) / RUN_MANIFEST)
         entries = {r.notebook.stem: r.as_entry() for r in runs}
