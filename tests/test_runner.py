@@ -74,3 +74,20 @@ def test_a_notebook_whose_parameters_cannot_be_read_is_named(tmp_path):
     nbformat.write(notebook, str(path))
     with pytest.raises(NotebookFailed, match=r"cannot read its parameters .*kernel"):
         notebook_parameters(path)
+
+
+def test_the_jupyter_libraries_load_without_the_iri_grammars_and_leave_them_importable():
+    """jsonschema (under nbformat) would compile rfc3987_syntax's grammars at import: seconds
+    before any notebook starts, for formats no notebook schema uses."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    if importlib.util.find_spec("rfc3987_syntax") is None:
+        pytest.skip("rfc3987_syntax is not installed here: nothing to leave out")
+    probe = ("import sys; from analysis.runner import load_jupyter; load_jupyter(); import nbconvert, nbformat; "
+             "print('rfc3987_syntax' in sys.modules); "
+             "nbformat.validate(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('x = 1')])); "
+             "import rfc3987_syntax; print(rfc3987_syntax.is_valid_syntax('iri', 'https://example.org/é'))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "True"]

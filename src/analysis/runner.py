@@ -59,6 +59,26 @@ class NotebookRun:
         return {name: digest for record in self.figures for name, digest in record.get("digests", {}).items()}
 
 
+def load_jupyter() -> None:
+    """Import the Jupyter libraries the runner uses (papermill, nbformat, nbconvert).
+
+    nbformat validates notebooks with jsonschema, whose import compiles some forty Lark grammars
+    for the ``iri`` formats when ``rfc3987_syntax`` is installed: about 1.5 s of a cold report,
+    spent before any notebook can start (jsonschema issue #1428). No notebook schema uses those
+    formats and nothing here asks jsonschema to check formats, so jsonschema is loaded without
+    them; the block is lifted afterwards, so anything else may still import ``rfc3987_syntax``.
+    """
+    if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
+        sys.modules["rfc3987_syntax"] = None  # an import of it raises ImportError, which jsonschema expects
+        try:
+            import jsonschema._format  # noqa: F401
+        finally:
+            if sys.modules.get("rfc3987_syntax", False) is None:
+                del sys.modules["rfc3987_syntax"]
+    import nbformat  # noqa: F401
+    import papermill  # noqa: F401
+
+
 def source_notebooks(folder: Path = NOTEBOOKS_DIR, only: list[str] | None = None) -> list[Path]:
     """The numbered notebooks in reading order (``NN_name.ipynb``), optionally a subset by name."""
     notebooks = sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
@@ -140,6 +160,7 @@ def notebook_key(notebook: Path, tables_key: str, display: dict) -> str:
 
 def _timed_out_cell(notebook: Path, message: str) -> str:
     """Which cell timed out: nbclient's message quotes the start of the cell's source."""
+    load_jupyter()
     import nbformat
 
     preview = message.split("-------------------\n")
@@ -155,6 +176,7 @@ def _timed_out_cell(notebook: Path, message: str) -> str:
 def execute_notebook(notebook: Path, parameters: dict, output_dir: Path, timeout: int = DEFAULT_TIMEOUT,
                      kernel_cwd: Path = PROJECT_ROOT) -> Path:
     """Run one notebook with papermill into ``output_dir``; a failure names the notebook and cell."""
+    load_jupyter()
     import papermill
 
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -186,6 +208,7 @@ def execute_notebook(notebook: Path, parameters: dict, output_dir: Path, timeout
 
 def figure_records(executed: Path) -> list[dict]:
     """The figure records a notebook's caption outputs carry (see :meth:`Study.show`)."""
+    load_jupyter()
     import nbformat
 
     from .figures import FIGURE_METADATA
@@ -243,6 +266,7 @@ def without_widgets(notebook):
 
 def export_html(executed: Path) -> Path:
     """A report page: the real title, no code (it stays in the notebook), figures embedded, offline."""
+    load_jupyter()
     import nbconvert
     import nbformat
 
@@ -257,6 +281,7 @@ def export_html(executed: Path) -> Path:
 
 
 def run_one(notebook: Path, key: str, display: dict, run: RunFolder, html: bool, timeout: int) -> NotebookRun:
+    load_jupyter()
     import nbformat
 
     started = time.perf_counter()
@@ -315,6 +340,7 @@ def run_notebooks(run: RunFolder, tables_key: str, display: dict, only: list[str
     if pending:
         workers = max(1, min(jobs or os.cpu_count() or 1, len(pending)))
         say(f"executing {len(pending)} notebook(s) with {workers} kernel(s) in parallel")
+        load_jupyter()  # once, before the workers need it
         with futures.ThreadPoolExecutor(max_workers=workers) as pool:
             submitted = {pool.submit(run_one, nb, keys[nb], shares[nb], run, html, timeout): nb for nb in pending}
             try:
