@@ -122,3 +122,14 @@ def test_a_failing_notebook_in_a_kernel_started_ahead_is_named(tmp_path):
             execute_notebook(path, {}, tmp_path / "out", timeout=60, kernel_cwd=tmp_path, pool=pool)
     finally:
         pool.close()
+
+
+def test_notebooks_run_longest_first_by_their_last_run_and_untimed_ones_first_in_reading_order():
+    from pathlib import Path
+
+    from analysis.runner import longest_first
+
+    notebooks = [Path(f"{n}.ipynb") for n in ("01_a", "02_b", "03_c", "04_d", "05_e")]
+    seconds = {"01_a": 5.0, "03_c": 9.5, "05_e": 16.0}
+    assert [p.stem for p in longest_first(notebooks, seconds)] == ["02_b", "04_d", "05_e", "03_c", "01_a"]
+    assert longest_first(notebooks, {}) == notebooks

@@ -10,7 +10,9 @@ plotting code and its display parameters are unchanged and its outputs are still
 this runner wrote (checked by SHA-256). Then its outputs are carried over, not re-run.
 Schema of ``notebooks/executed/run_manifest.json``: ``tables_key`` and, per notebook,
 ``key``, ``display`` (the parameters it was run with), ``files`` (executed notebook and
-HTML → SHA-256), ``figures`` (its figure records, as in ``figures/manifest.json``).
+HTML → SHA-256), ``figures`` (its figure records, as in ``figures/manifest.json``); and
+``seconds``: how long each notebook last took to run, which orders the next run (longest
+first, so that the parallel kernels finish together).
 """
 
 from __future__ import annotations
@@ -413,7 +415,7 @@ class NotebookPlan:
     keys: dict
     shares: dict
     current: list  # NotebookRun of each notebook whose outputs are carried over
-    pending: list  # notebooks to execute, in reading order
+    pending: list  # notebooks to execute: longest first by their last run, then in reading order
 
 
 def plan_notebooks(run: RunFolder, tables_key: str, display: dict, only: list[str] | None = None,
@@ -436,7 +438,22 @@ def plan_notebooks(run: RunFolder, tables_key: str, display: dict, only: list[st
             current.append(previous)
         elif nb in chosen:
             pending.append(nb)
-    return NotebookPlan(keys, shares, current, pending)
+    return NotebookPlan(keys, shares, current, longest_first(pending, run_seconds(run)))
+
+
+def run_seconds(run: RunFolder) -> dict[str, float]:
+    """Seconds each notebook took when it last ran in this root (empty for a new root)."""
+    seconds = read_json(run.final(EXECUTED) / RUN_MANIFEST).get("seconds", {})
+    return {k: float(v) for k, v in seconds.items() if isinstance(v, (int, float))}
+
+
+def longest_first(notebooks: list[Path], seconds: dict[str, float]) -> list[Path]:
+    """The order two kernels finish soonest in (longest processing time first): by the time a
+    notebook took last, longest first; notebooks never timed keep reading order, ahead of
+    those timed (they may be long)."""
+    unknown = [nb for nb in notebooks if nb.stem not in seconds]
+    timed = sorted((nb for nb in notebooks if nb.stem in seconds), key=lambda nb: -seconds[nb.stem])
+    return unknown + timed
 
 
 def kernels_for(pending: list, jobs: int | None) -> int:
@@ -566,6 +583,9 @@ def report(config, display: dict | None = None, only: list[str] | None = None, j
             return ReportResult(run.root, [], runs, True)
         write_figure_manifest(run.staged(FIGURES), [rec for r in runs for rec in r.figures])
         write_index(run.staged(EXECUTED), runs, html)
-        write_json({"tables_key": config.key(), "notebooks": entries}, run.staged(EXECUTED) / RUN_MANIFEST)
+        seconds = {**run_seconds(run), **{r.notebook.stem: round(r.seconds, 1) for r in runs if not r.fresh}}
+        write_json({"tables_key": config.key(), "notebooks": entries,
+                    "seconds": {r.notebook.stem: seconds[r.notebook.stem] for r in runs if r.notebook.stem in seconds}},
+                   run.staged(EXECUTED) / RUN_MANIFEST)
         run.commit()
     return ReportResult(config.root, [config.root / PROCESSED / p.name for p in written], runs, False)
