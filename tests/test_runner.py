@@ -93,37 +93,6 @@ def test_the_jupyter_libraries_load_without_the_iri_grammars_and_leave_them_impo
     assert result.stdout.split() == ["False", "True"]
 
 
-def test_a_kernel_started_ahead_runs_the_notebook_as_a_fresh_kernel_would(tmp_path):
-    """Kernels of a :class:`KernelPool` boot (and import) while the tables build; the executed
-    notebook shows nothing of it: counts from 1, the same outputs, no extra output."""
-    from analysis.runner import KernelPool
-
-    path = notebook_with(tmp_path, "x = 1", "import sys\nprint('preloaded' if 'colorsys' in sys.modules else 'fresh', x)")
-    pool = KernelPool(1, cwd=tmp_path, preload="import colorsys")
-    try:
-        ahead = nbformat.read(str(execute_notebook(path, {}, tmp_path / "ahead", timeout=60, kernel_cwd=tmp_path,
-                                                   pool=pool)), as_version=4)
-        assert pool.take() is None  # spent: later notebooks start their own kernel
-    finally:
-        pool.close()
-    own = nbformat.read(str(execute_notebook(path, {}, tmp_path / "own", timeout=60, kernel_cwd=tmp_path)), as_version=4)
-    assert [c.execution_count for c in ahead.cells] == [c.execution_count for c in own.cells] == [1, 2]
-    assert ahead.cells[1].outputs[0]["text"] == "preloaded 1\n" and own.cells[1].outputs[0]["text"] == "fresh 1\n"
-    assert [len(c.outputs) for c in ahead.cells] == [len(c.outputs) for c in own.cells]
-
-
-def test_a_failing_notebook_in_a_kernel_started_ahead_is_named(tmp_path):
-    from analysis.runner import KernelPool
-
-    path = notebook_with(tmp_path, "x = 1", "raise ValueError('bad guest')")
-    pool = KernelPool(1, cwd=tmp_path, preload="")
-    try:
-        with pytest.raises(NotebookFailed, match=r"99_probe.ipynb: failed in cell .*ValueError: bad guest"):
-            execute_notebook(path, {}, tmp_path / "out", timeout=60, kernel_cwd=tmp_path, pool=pool)
-    finally:
-        pool.close()
-
-
 def test_notebooks_run_longest_first_by_their_last_run_and_untimed_ones_first_in_reading_order():
     from pathlib import Path
 

@@ -175,113 +175,23 @@ def _timed_out_cell(notebook: Path, message: str) -> str:
     return f" in the cell starting {source.splitlines()[0][:60]!r}"
 
 
-#: what a started kernel imports before its notebook is handed to it: the modules every
-#: notebook opens with (a notebook imports them again, and finds them loaded)
-PRELOAD = "import analysis.study, analysis.plots"
-KERNEL_ARGUMENTS = [
-    # The kernel's own log (a TCP-transport notice at start, a KeyboardInterrupt notice at
-    # shutdown) is noise here; errors in cells still reach the notebook and this runner.
-    "--IPKernelApp.log_level=CRITICAL",
-    # what nbclient passes to the kernels it starts itself: no history database on disk
-    "--HistoryManager.hist_file=:memory:",
-]
-
-
-class KernelPool:
-    """Kernels started (and their imports done) ahead of their notebooks.
-
-    A report's build runs on one core; kernels started before it boot on the other, so the first
-    notebooks find their kernel ready. The imports run as a *silent* request: no output, no
-    execution count, nothing in the executed notebook differs. A notebook that finds no kernel
-    ready, or a kernel that failed to start, gets its own kernel from papermill as before.
-    """
-
-    def __init__(self, size: int, cwd: Path = PROJECT_ROOT, preload: str = PRELOAD):
-        import asyncio
-        import threading
-
-        self.cwd, self.preload = cwd, preload
-        self._loop = asyncio.new_event_loop()  # every kernel manager lives in this one loop
-        self._thread = threading.Thread(target=self._loop.run_forever, name="kernel-pool", daemon=True)
-        self._thread.start()
-        self._lock = threading.Lock()
-        self._booting = [asyncio.run_coroutine_threadsafe(self._boot(), self._loop) for _ in range(size)]
-
-    async def _boot(self):
-        from jupyter_client.manager import AsyncKernelManager
-
-        km = AsyncKernelManager(kernel_name="python3")
-        await km.start_kernel(cwd=str(self.cwd), extra_arguments=list(KERNEL_ARGUMENTS))
-        kc = km.client()
-        kc.start_channels()
-        try:
-            await kc.wait_for_ready(timeout=60)
-            request = kc.execute(self.preload, silent=True, store_history=False)
-            while (await kc.get_shell_msg(timeout=120))["parent_header"].get("msg_id") != request:
-                pass
-        except BaseException:
-            await km.shutdown_kernel(now=True)
-            raise
-        finally:
-            kc.stop_channels()
-        return km
-
-    def take(self):
-        """A started kernel's manager, or ``None`` when the pool is spent or a start failed."""
-        with self._lock:
-            if not self._booting:
-                return None
-            booting = self._booting.pop(0)
-        try:
-            return booting.result()
-        except Exception:
-            return None
-
-    def release(self, km) -> None:
-        """Shut down a kernel taken from the pool, once its notebook is done."""
-        import asyncio
-
-        try:
-            asyncio.run_coroutine_threadsafe(km.shutdown_kernel(), self._loop).result(timeout=60)
-        except Exception:  # already gone
-            pass
-
-    def close(self) -> None:
-        """Shut down the kernels no notebook took, and the pool's loop."""
-        with self._lock:
-            left, self._booting = self._booting, []
-        for booting in left:
-            km = None
-            try:
-                km = booting.result()
-            except Exception:
-                pass
-            if km is not None:
-                self.release(km)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-
-
 def execute_notebook(notebook: Path, parameters: dict, output_dir: Path, timeout: int = DEFAULT_TIMEOUT,
-                     kernel_cwd: Path = PROJECT_ROOT, pool: KernelPool | None = None) -> Path:
-    """Run one notebook with papermill into ``output_dir``; a failure names the notebook and cell.
-
-    With a :class:`KernelPool` (whose kernels run in ``kernel_cwd``), the notebook runs in a
-    kernel started ahead of it when one is ready.
-    """
+                     kernel_cwd: Path = PROJECT_ROOT) -> Path:
+    """Run one notebook with papermill into ``output_dir``; a failure names the notebook and cell."""
     load_jupyter()
     import papermill
 
     output_dir.mkdir(parents=True, exist_ok=True)
     output = output_dir / notebook.name
     tmp = output.with_name(f".{output.name}.tmp.ipynb")
-    km = pool.take() if pool is not None else None
     try:
         papermill.execute_notebook(
             str(notebook), str(tmp), parameters=parameters, kernel_name="python3", progress_bar=False,
             cwd=str(kernel_cwd), log_output=False, request_save_on_cell_execute=False,
-            execution_timeout=timeout, extra_arguments=list(KERNEL_ARGUMENTS[:1]),
-            **({"km": km} if km is not None else {}),
+            execution_timeout=timeout,
+            # The kernel's own log (a TCP-transport notice at start, a KeyboardInterrupt notice at
+            # shutdown) is noise here; errors in cells still reach the notebook and this runner.
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except papermill.PapermillExecutionError as err:
         tmp.unlink(missing_ok=True)
@@ -294,9 +204,6 @@ def execute_notebook(notebook: Path, parameters: dict, output_dir: Path, timeout
                                  "(raise it with --timeout)") from None
         last = str(err).strip().splitlines()[-1] if str(err).strip() else ""
         raise NotebookFailed(f"{notebook.name}: failed: {type(err).__name__}: {last}") from None
-    finally:
-        if km is not None:
-            pool.release(km)
     os.replace(tmp, output)
     return output
 
@@ -375,15 +282,14 @@ def export_html(executed: Path) -> Path:
     return target
 
 
-def run_one(notebook: Path, key: str, display: dict, run: RunFolder, html: bool, timeout: int,
-            pool: KernelPool | None = None) -> NotebookRun:
+def run_one(notebook: Path, key: str, display: dict, run: RunFolder, html: bool, timeout: int) -> NotebookRun:
     load_jupyter()
     import nbformat
 
     started = time.perf_counter()
     figures_dir = run.staged(FIGURES)
     parameters = {**display, "root": str(run.staging), "save_to": str(figures_dir)}
-    executed = execute_notebook(notebook, parameters, run.staged(EXECUTED), timeout, pool=pool)
+    executed = execute_notebook(notebook, parameters, run.staged(EXECUTED), timeout)
     relocate(executed, run.staging, run.root)
     files = [executed] + ([export_html(executed)] if html else [])
     records = figure_records(executed)
@@ -463,7 +369,7 @@ def kernels_for(pending: list, jobs: int | None) -> int:
 
 def run_notebooks(run: RunFolder, tables_key: str, display: dict, only: list[str] | None = None,
                   jobs: int | None = None, html: bool = True, force: bool = False, timeout: int = DEFAULT_TIMEOUT,
-                  say=lambda m: None, pool: KernelPool | None = None) -> list[NotebookRun]:
+                  say=lambda m: None) -> list[NotebookRun]:
     """Execute (or carry over) every notebook into the run's staging folders; stop at the first failure."""
     plan = plan_notebooks(run, tables_key, display, only, force)
     runs = []
@@ -478,7 +384,7 @@ def run_notebooks(run: RunFolder, tables_key: str, display: dict, only: list[str
         say(f"executing {len(pending)} notebook(s) with {workers} kernel(s) in parallel")
         load_jupyter()  # once, before the workers need it
         with futures.ThreadPoolExecutor(max_workers=workers) as executor:
-            submitted = {executor.submit(run_one, nb, plan.keys[nb], plan.shares[nb], run, html, timeout, pool): nb
+            submitted = {executor.submit(run_one, nb, plan.keys[nb], plan.shares[nb], run, html, timeout): nb
                          for nb in pending}
             try:
                 for done in futures.as_completed(submitted):
@@ -566,16 +472,9 @@ def report(config, display: dict | None = None, only: list[str] | None = None, j
     notebooks = source_notebooks(only=only)
     display_for(notebooks, display)  # fail fast, before the build, on a parameter no notebook takes
     with RunFolder(config.root) as run:
-        # Kernels for the first notebooks to execute start now and boot while the tables build.
-        pending = plan_notebooks(run, config.key(), display, only, force).pending
-        pool = KernelPool(kernels_for(pending, jobs)) if pending else None
-        try:
-            written = stage_tables(run, config, force, say)
-            checked_study(run.staging, **display)  # guests and themes that exist in these tables
-            runs = run_notebooks(run, config.key(), display, only, jobs, html, force, timeout, say, pool)
-        finally:
-            if pool is not None:
-                pool.close()
+        written = stage_tables(run, config, force, say)
+        checked_study(run.staging, **display)  # guests and themes that exist in these tables
+        runs = run_notebooks(run, config.key(), display, only, jobs, html, force, timeout, say)
         previous = read_json(run.final(EXECUTED) / RUN_MANIFEST)
         entries = {r.notebook.stem: r.as_entry() for r in runs}
         if not written and all(r.fresh for r in runs) and previous.get("notebooks") == entries:
