@@ -72,6 +72,10 @@ def setup_style() -> str:
         "font.sans-serif": [FONT_NAME, "DejaVu Sans"],
         "axes.unicode_minus": False,  # U+2212 is in the font, but '-' keeps PDFs searchable
         "pdf.fonttype": 42,  # embed the font (subset) rather than Type 3 outlines
+        # matplotlib 3.11 sizes the PDF backend's font subsets by ps.fonttype (3: 256 characters
+        # a subset), so every PDF embedded the CJK font twice (ASCII, then the rest), each one a
+        # subsetting of the 16 MB font; with 42 a PDF embeds it once, drawing the same glyphs
+        "ps.fonttype": 42,
         "svg.fonttype": "path",  # SVG text as paths: renders the same without the font installed
         "svg.hashsalt": "analysis",  # stable ids in SVG output
         "figure.dpi": 100,
