@@ -100,6 +100,19 @@ def test_saved_figures_are_byte_identical_on_rerun(analysed, tmp_path):
         assert (tmp_path / "a" / f"balance.{fmt}").read_bytes() == (tmp_path / "b" / f"balance.{fmt}").read_bytes(), fmt
 
 
+def test_a_pdf_embeds_the_cjk_font_once_with_latin_and_chinese_text(analysed, tmp_path):
+    """One subset of Noto Sans CJK per PDF: each subset is a pass over the 16 MB font (matplotlib
+    3.11 splits a Type 42 font at 256 characters unless ps.fonttype is 42 too)."""
+    import re
+
+    _, _, balance = analysed
+    fig = charts.draw_balance(balance, GUESTS, "zh")  # Latin (PLG, SLG, digits) and Chinese labels
+    (pdf,) = save_figure(fig, "balance", tmp_path, formats=("pdf",))
+    plt.close(fig)
+    fonts = set(re.findall(rb"/BaseFont /([A-Z]{6}\+[\w-]+)", pdf.read_bytes()))
+    assert len(fonts) == 1 and next(iter(fonts)).endswith(b"NotoSansCJKsc-Regular"), fonts
+
+
 def test_an_unknown_label_language_lists_the_valid_ones():
     with pytest.raises(ParameterError, match="valid: zh, en"):
         check_lang("fr")

@@ -42,3 +42,63 @@ def test_figure_records_are_read_from_the_caption_outputs(tmp_path):
 def test_command_line_values_are_read_as_yaml():
     assert parse_parameters([["guests", "[丁宁, 刘超]"], ["evidence_rows", "5"], ["lang", "en"]]) == {
         "guests": ["丁宁", "刘超"], "evidence_rows": 5, "lang": "en"}
+
+
+def test_the_parameters_read_are_the_ones_papermill_finds_in_every_notebook():
+    import papermill
+
+    from analysis.runner import notebook_parameters, source_notebooks
+
+    for notebook in source_notebooks():
+        assert notebook_parameters(notebook) == set(papermill.inspect_notebook(str(notebook))), notebook.name
+
+
+def test_parameters_are_the_names_assigned_at_the_top_of_the_parameters_cell(tmp_path):
+    from analysis.runner import notebook_parameters
+
+    path = notebook_with(tmp_path, "root = ''  # where\nguests = [\n  'a',\n]\nwidth: int = 25\nif True:\n    hidden = 1",
+                         "later = 2")
+    assert notebook_parameters(path) == {"root", "guests", "width"}
+
+
+def test_a_notebook_whose_parameters_cannot_be_read_is_named(tmp_path):
+    from analysis.runner import notebook_parameters
+
+    broken = tmp_path / "98_broken.ipynb"
+    broken.write_text("{not json", encoding="utf-8")
+    with pytest.raises(NotebookFailed, match=r"98_broken.ipynb: cannot read its parameters"):
+        notebook_parameters(broken)
+    path = notebook_with(tmp_path, "x = 1")
+    notebook = nbformat.read(str(path), as_version=4)
+    del notebook.metadata["kernelspec"]
+    nbformat.write(notebook, str(path))
+    with pytest.raises(NotebookFailed, match=r"cannot read its parameters .*kernel"):
+        notebook_parameters(path)
+
+
+def test_the_jupyter_libraries_load_without_the_iri_grammars_and_leave_them_importable():
+    """jsonschema (under nbformat) would compile rfc3987_syntax's grammars at import: seconds
+    before any notebook starts, for formats no notebook schema uses."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    if importlib.util.find_spec("rfc3987_syntax") is None:
+        pytest.skip("rfc3987_syntax is not installed here: nothing to leave out")
+    probe = ("import sys; from analysis.runner import load_jupyter; load_jupyter(); import nbconvert, nbformat; "
+             "print('rfc3987_syntax' in sys.modules); "
+             "nbformat.validate(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('x = 1')])); "
+             "import rfc3987_syntax; print(rfc3987_syntax.is_valid_syntax('iri', 'https://example.org/é'))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "True"]
+
+
+def test_notebooks_run_longest_first_by_their_last_run_and_untimed_ones_first_in_reading_order():
+    from pathlib import Path
+
+    from analysis.runner import longest_first
+
+    notebooks = [Path(f"{n}.ipynb") for n in ("01_a", "02_b", "03_c", "04_d", "05_e")]
+    seconds = {"01_a": 5.0, "03_c": 9.5, "05_e": 16.0}
+    assert [p.stem for p in longest_first(notebooks, seconds)] == ["02_b", "04_d", "05_e", "03_c", "01_a"]
+    assert longest_first(notebooks, {}) == notebooks

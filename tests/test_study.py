@@ -131,3 +131,24 @@ def test_chapter_names_in_labels_keep_only_what_tells_them_apart():
     assert short_names(["report_alpha", "report_beta"]) == {"report_alpha": "alpha", "report_beta": "beta"}
     assert short_names(["only_one"]) == {"only_one": "only_one"}
     assert short_names(["ab", "ac"]) == {"ab": "ab", "ac": "ac"}  # no separator: nothing to cut at
+
+
+def test_checking_display_parameters_loads_neither_matplotlib_nor_the_segmenter(root):
+    """The runner checks a report's parameters with :func:`checked_study`; an up-to-date report
+    then never pays for the plotting or segmenting libraries."""
+    import subprocess
+    import sys
+
+    probe = ("import sys; from analysis.study import checked_study; s = checked_study(sys.argv[1], lang='en'); "
+             "assert s.guests; print(sorted(m for m in ('matplotlib', 'jieba', 'rjieba', 'networkx') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", probe, str(root)], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_checked_study_refuses_what_open_study_refuses(root):
+    from analysis.study import checked_study
+
+    with pytest.raises(ParameterError):
+        checked_study(root, guests=["nobody"])
+    with pytest.raises(ParameterError):
+        checked_study(root, seed=7)

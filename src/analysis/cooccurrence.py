@@ -46,8 +46,8 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from itertools import combinations
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -55,6 +55,9 @@ import scipy.sparse as sp
 from .dfm import Dfm
 from .lexicon import fold_width
 from .themes import Theme
+
+if TYPE_CHECKING:  # drawing only: imported where a graph is made
+    import networkx as nx
 
 EDGE_COLUMNS = ["scope", "guest", "term_a", "term_b", "window", "count", "npmi", "jaccard"]
 THEME_PAIR_COLUMNS = ["theme_a", "theme_b", "count", "npmi", "jaccard", "paragraphs_a", "paragraphs_b", "status",
@@ -201,6 +204,8 @@ def cooccurrence_graph(edges: pd.DataFrame, term_counts: pd.Series | None = None
     if top_terms and term_counts is not None:
         allowed = set(term_counts.sort_values(ascending=False, kind="stable").head(top_terms).index)
         strong = strong[strong["term_a"].isin(allowed) & strong["term_b"].isin(allowed)]
+    import networkx as nx
+
     strong = strong.sort_values([by, "count", "term_a", "term_b"], ascending=[False, False, True, True]).head(top_n)
     graph = nx.Graph()
     for row in strong.itertuples(index=False):

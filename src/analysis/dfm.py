@@ -42,12 +42,19 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .errors import ParameterError
-from .tokenizer import is_punctuation  # the tokenizer's rule: one definition of a word token
 
 UNITS = ("paragraph", "sentence")
 UNIT_COLUMNS = ["segment_id", "document", "guest", "organization", "role", "question_id", "question"]
 COUNT_COLUMNS = ["tokens", "content_tokens"]
 
+
+
+def is_punctuation(token: str) -> bool:
+    """The tokenizer's rule (:func:`analysis.tokenizer.is_punctuation`): one definition of a word
+    token. Imported on first use, so a notebook that builds no dfm never loads the segmenter."""
+    from .tokenizer import is_punctuation as rule
+
+    return rule(token)
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: comparing DataFrames field by field is ambiguous
@@ -135,6 +142,8 @@ def build_dfm(segments: pd.DataFrame, tokens: pd.DataFrame, unit: str = "paragra
     columns = [c for c in UNIT_COLUMNS if c in segments.columns]
     units = segments.loc[segments["role"].isin(roles), columns].reset_index(drop=True)
     tokens = tokens[tokens["segment_id"].isin(units["segment_id"])]
+    from .tokenizer import is_punctuation  # (see the function of that name above)
+
     punctuation = {t: is_punctuation(t) for t in tokens["token"].unique()}  # a few thousand types
     words = tokens[~tokens["token"].map(punctuation).astype(bool)]
     content = ~words["is_stopword"].to_numpy(dtype=bool)

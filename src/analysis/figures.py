@@ -18,11 +18,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-# No backend is chosen here: a notebook keeps its inline backend (charts show where they are
-# drawn) and a headless process gets matplotlib's own fallback (Agg).
-import matplotlib.pyplot as plt
 import yaml
-from matplotlib import font_manager
 
 from .io import atomic_path
 from .params import LANGS, problem
@@ -62,6 +58,13 @@ def font_path() -> Path:
 @lru_cache(maxsize=1)
 def setup_style() -> str:
     """Register the CJK font and set a report style; returns the font file path."""
+    # Imported here, not with this module: a process that only reads or writes manifests (an
+    # up-to-date report) never pays for matplotlib. No backend is chosen here: a notebook keeps
+    # its inline backend (charts show where they are drawn) and a headless process gets
+    # matplotlib's own fallback (Agg).
+    import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+
     path = font_path()
     font_manager.fontManager.addfont(str(path))
     plt.rcParams.update({
@@ -69,6 +72,10 @@ def setup_style() -> str:
         "font.sans-serif": [FONT_NAME, "DejaVu Sans"],
         "axes.unicode_minus": False,  # U+2212 is in the font, but '-' keeps PDFs searchable
         "pdf.fonttype": 42,  # embed the font (subset) rather than Type 3 outlines
+        # matplotlib 3.11 sizes the PDF backend's font subsets by ps.fonttype (3: 256 characters
+        # a subset), so every PDF embedded the CJK font twice (ASCII, then the rest), each one a
+        # subsetting of the 16 MB font; with 42 a PDF embeds it once, drawing the same glyphs
+        "ps.fonttype": 42,
         "svg.fonttype": "path",  # SVG text as paths: renders the same without the font installed
         "svg.hashsalt": "analysis",  # stable ids in SVG output
         "figure.dpi": 100,

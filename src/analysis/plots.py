@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import re
 import zlib
+from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
-import networkx as nx
 import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
+
+if TYPE_CHECKING:  # only the network chart needs it: imported there
+    import networkx as nx
 
 from .figures import check_unit, figure_size, fit_labels, guest_colors, guest_label, setup_style, text, wrap
 
@@ -577,6 +580,7 @@ def draw_unit_key(key: dict[str, str], lang: str = "zh", title: str | None = Non
     return fig
 def draw_network(graph: nx.Graph, title: str, caption: str, seed: int = 20241, color: str = "#0072B2"):
     """Co-occurrence network (largest connected part): node size by frequency, edge width by NPMI."""
+    import networkx as nx
     from adjustText import adjust_text
 
     setup_style()

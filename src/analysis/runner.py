@@ -10,11 +10,14 @@ plotting code and its display parameters are unchanged and its outputs are still
 this runner wrote (checked by SHA-256). Then its outputs are carried over, not re-run.
 Schema of ``notebooks/executed/run_manifest.json``: ``tables_key`` and, per notebook,
 ``key``, ``display`` (the parameters it was run with), ``files`` (executed notebook and
-HTML → SHA-256), ``figures`` (its figure records, as in ``figures/manifest.json``).
+HTML → SHA-256), ``figures`` (its figure records, as in ``figures/manifest.json``); and
+``seconds``: how long each notebook last took to run, which orders the next run (longest
+first, so that the parallel kernels finish together).
 """
 
 from __future__ import annotations
 
+import ast
 import concurrent.futures as futures
 import json
 import os
@@ -58,6 +61,26 @@ class NotebookRun:
         return {name: digest for record in self.figures for name, digest in record.get("digests", {}).items()}
 
 
+def load_jupyter() -> None:
+    """Import the Jupyter libraries the runner uses (papermill, nbformat, nbconvert).
+
+    nbformat validates notebooks with jsonschema, whose import compiles some forty Lark grammars
+    for the ``iri`` formats when ``rfc3987_syntax`` is installed: about 1.5 s of a cold report,
+    spent before any notebook can start (jsonschema issue #1428). No notebook schema uses those
+    formats and nothing here asks jsonschema to check formats, so jsonschema is loaded without
+    them; the block is lifted afterwards, so anything else may still import ``rfc3987_syntax``.
+    """
+    if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
+        sys.modules["rfc3987_syntax"] = None  # an import of it raises ImportError, which jsonschema expects
+        try:
+            import jsonschema._format  # noqa: F401
+        finally:
+            if sys.modules.get("rfc3987_syntax", False) is None:
+                del sys.modules["rfc3987_syntax"]
+    import nbformat  # noqa: F401
+    import papermill  # noqa: F401
+
+
 def source_notebooks(folder: Path = NOTEBOOKS_DIR, only: list[str] | None = None) -> list[Path]:
     """The numbered notebooks in reading order (``NN_name.ipynb``), optionally a subset by name."""
     notebooks = sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
@@ -92,13 +115,30 @@ def _failure_message(notebook: Path, error: Exception) -> str:
 
 
 def notebook_parameters(notebook: Path) -> set[str]:
-    """The names in a notebook's ``parameters`` cell."""
-    import papermill
+    """The names in a notebook's ``parameters`` cell: the names assigned at its top level, which
+    are the ones papermill finds and overrides.
 
+    Read from the notebook's JSON with :mod:`ast` rather than with papermill, whose import
+    (nbformat, jsonschema and its format grammars) costs seconds: an up-to-date report needs
+    these names but never papermill.
+    """
     try:
-        return set(papermill.inspect_notebook(str(notebook)).keys())
-    except Exception as err:  # unreadable JSON, no kernelspec, no parameters cell…
+        data = json.loads(notebook.read_text(encoding="utf-8"))
+        if not (data.get("metadata", {}).get("kernelspec") or {}).get("name"):
+            raise ValueError("no kernel name found in notebook")
+        cell = next((c for c in data.get("cells", []) if "parameters" in c.get("metadata", {}).get("tags", [])), None)
+        if cell is None:
+            return set()
+        source = cell.get("source", "")
+        tree = ast.parse(source if isinstance(source, str) else "".join(source))
+    except Exception as err:  # unreadable JSON, no kernelspec, a parameters cell that is not Python…
         raise NotebookFailed(f"{notebook}: cannot read its parameters ({type(err).__name__}: {err})") from None
+    names = set()
+    for statement in tree.body:
+        targets = statement.targets if isinstance(statement, ast.Assign) else \
+            [statement.target] if isinstance(statement, ast.AnnAssign) else []
+        names.update(t.id for t in targets if isinstance(t, ast.Name))
+    return names
 
 
 def display_for(notebooks: list[Path], display: dict) -> dict[Path, dict]:
@@ -122,6 +162,7 @@ def notebook_key(notebook: Path, tables_key: str, display: dict) -> str:
 
 def _timed_out_cell(notebook: Path, message: str) -> str:
     """Which cell timed out: nbclient's message quotes the start of the cell's source."""
+    load_jupyter()
     import nbformat
 
     preview = message.split("-------------------\n")
@@ -137,6 +178,7 @@ def _timed_out_cell(notebook: Path, message: str) -> str:
 def execute_notebook(notebook: Path, parameters: dict, output_dir: Path, timeout: int = DEFAULT_TIMEOUT,
                      kernel_cwd: Path = PROJECT_ROOT) -> Path:
     """Run one notebook with papermill into ``output_dir``; a failure names the notebook and cell."""
+    load_jupyter()
     import papermill
 
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -168,6 +210,7 @@ def execute_notebook(notebook: Path, parameters: dict, output_dir: Path, timeout
 
 def figure_records(executed: Path) -> list[dict]:
     """The figure records a notebook's caption outputs carry (see :meth:`Study.show`)."""
+    load_jupyter()
     import nbformat
 
     from .figures import FIGURE_METADATA
@@ -225,6 +268,7 @@ def without_widgets(notebook):
 
 def export_html(executed: Path) -> Path:
     """A report page: the real title, no code (it stays in the notebook), figures embedded, offline."""
+    load_jupyter()
     import nbconvert
     import nbformat
 
@@ -239,6 +283,7 @@ def export_html(executed: Path) -> Path:
 
 
 def run_one(notebook: Path, key: str, display: dict, run: RunFolder, html: bool, timeout: int) -> NotebookRun:
+    load_jupyter()
     import nbformat
 
     started = time.perf_counter()
@@ -270,35 +315,77 @@ def previous_run(run: RunFolder, notebook: Path, key: str) -> NotebookRun | None
     return previous
 
 
-def run_notebooks(run: RunFolder, tables_key: str, display: dict, only: list[str] | None = None,
-                  jobs: int | None = None, html: bool = True, force: bool = False, timeout: int = DEFAULT_TIMEOUT,
-                  say=lambda m: None) -> list[NotebookRun]:
-    """Execute (or carry over) every notebook into the run's staging folders; stop at the first failure."""
+@dataclass
+class NotebookPlan:
+    """Which notebooks a run executes and which it carries over (see :func:`plan_notebooks`)."""
+    keys: dict
+    shares: dict
+    current: list  # NotebookRun of each notebook whose outputs are carried over
+    pending: list  # notebooks to execute: longest first by their last run, then in reading order
+
+
+def plan_notebooks(run: RunFolder, tables_key: str, display: dict, only: list[str] | None = None,
+                   force: bool = False) -> NotebookPlan:
+    """Each notebook's key, and whether its previous outputs are current (a notebook left out of
+    the run is judged by the parameters it last ran with)."""
     notebooks = source_notebooks()
     chosen = set(source_notebooks(only=only))
     shares = display_for(sorted(chosen), display)
     entries = read_json(run.final(EXECUTED) / RUN_MANIFEST).get("notebooks", {})
     for nb in notebooks:
-        if nb not in chosen:  # left out of this run: judged by the parameters it last ran with
+        if nb not in chosen:
             shares[nb] = entries.get(nb.stem, {}).get("display", {})
     keys = {nb: notebook_key(nb, tables_key, shares[nb]) for nb in notebooks}
-    runs, pending = [], []
+    current, pending = [], []
     for nb in notebooks:
         # a notebook left out of this run keeps its outputs while they are still current
         previous = None if force and nb in chosen else previous_run(run, nb, keys[nb])
-        if previous is None:
-            if nb in chosen:
-                pending.append(nb)
-            continue
+        if previous is not None:
+            current.append(previous)
+        elif nb in chosen:
+            pending.append(nb)
+    return NotebookPlan(keys, shares, current, longest_first(pending, run_seconds(run)))
+
+
+def run_seconds(run: RunFolder) -> dict[str, float]:
+    """Seconds each notebook took when it last ran in this root (empty for a new root)."""
+    seconds = read_json(run.final(EXECUTED) / RUN_MANIFEST).get("seconds", {})
+    return {k: float(v) for k, v in seconds.items() if isinstance(v, (int, float))}
+
+
+def longest_first(notebooks: list[Path], seconds: dict[str, float]) -> list[Path]:
+    """The order two kernels finish soonest in (longest processing time first): by the time a
+    notebook took last, longest first; notebooks never timed keep reading order, ahead of
+    those timed (they may be long)."""
+    unknown = [nb for nb in notebooks if nb.stem not in seconds]
+    timed = sorted((nb for nb in notebooks if nb.stem in seconds), key=lambda nb: -seconds[nb.stem])
+    return unknown + timed
+
+
+def kernels_for(pending: list, jobs: int | None) -> int:
+    """Kernels run in parallel: one per core (or ``jobs``), no more than there are notebooks."""
+    return max(1, min(jobs or os.cpu_count() or 1, len(pending)))
+
+
+def run_notebooks(run: RunFolder, tables_key: str, display: dict, only: list[str] | None = None,
+                  jobs: int | None = None, html: bool = True, force: bool = False, timeout: int = DEFAULT_TIMEOUT,
+                  say=lambda m: None) -> list[NotebookRun]:
+    """Execute (or carry over) every notebook into the run's staging folders; stop at the first failure."""
+    plan = plan_notebooks(run, tables_key, display, only, force)
+    runs = []
+    for previous in plan.current:
         run.carry_over(EXECUTED, previous.files)
         run.carry_over(FIGURES, previous.figure_files())
         runs.append(previous)
-        say(f"  {nb.name}: up to date")
+        say(f"  {previous.notebook.name}: up to date")
+    pending = plan.pending
     if pending:
-        workers = max(1, min(jobs or os.cpu_count() or 1, len(pending)))
+        workers = kernels_for(pending, jobs)
         say(f"executing {len(pending)} notebook(s) with {workers} kernel(s) in parallel")
-        with futures.ThreadPoolExecutor(max_workers=workers) as pool:
-            submitted = {pool.submit(run_one, nb, keys[nb], shares[nb], run, html, timeout): nb for nb in pending}
+        load_jupyter()  # once, before the workers need it
+        with futures.ThreadPoolExecutor(max_workers=workers) as executor:
+            submitted = {executor.submit(run_one, nb, plan.keys[nb], plan.shares[nb], run, html, timeout): nb
+                         for nb in pending}
             try:
                 for done in futures.as_completed(submitted):
                     result = done.result()
@@ -378,7 +465,7 @@ def report(config, display: dict | None = None, only: list[str] | None = None, j
     """The main job: tables, executed notebooks and figures of one root, swapped in together."""
     from .figures import write_figure_manifest
     from .pipeline import stage_tables
-    from .study import open_study
+    from .study import checked_study
 
     say = (lambda m: None) if quiet else (lambda m: print(m, file=sys.stderr, flush=True))
     display = check_display(display or {})
@@ -386,7 +473,7 @@ def report(config, display: dict | None = None, only: list[str] | None = None, j
     display_for(notebooks, display)  # fail fast, before the build, on a parameter no notebook takes
     with RunFolder(config.root) as run:
         written = stage_tables(run, config, force, say)
-        open_study(run.staging, **display)  # guests and themes that exist in these tables
+        checked_study(run.staging, **display)  # guests and themes that exist in these tables
         runs = run_notebooks(run, config.key(), display, only, jobs, html, force, timeout, say)
         previous = read_json(run.final(EXECUTED) / RUN_MANIFEST)
         entries = {r.notebook.stem: r.as_entry() for r in runs}
@@ -395,6 +482,9 @@ def report(config, display: dict | None = None, only: list[str] | None = None, j
             return ReportResult(run.root, [], runs, True)
         write_figure_manifest(run.staged(FIGURES), [rec for r in runs for rec in r.figures])
         write_index(run.staged(EXECUTED), runs, html)
-        write_json({"tables_key": config.key(), "notebooks": entries}, run.staged(EXECUTED) / RUN_MANIFEST)
+        seconds = {**run_seconds(run), **{r.notebook.stem: round(r.seconds, 1) for r in runs if not r.fresh}}
+        write_json({"tables_key": config.key(), "notebooks": entries,
+                    "seconds": {r.notebook.stem: seconds[r.notebook.stem] for r in runs if r.notebook.stem in seconds}},
+                   run.staged(EXECUTED) / RUN_MANIFEST)
         run.commit()
     return ReportResult(config.root, [config.root / PROCESSED / p.name for p in written], runs, False)

@@ -20,15 +20,18 @@ from importlib import resources
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .dfm import Dfm, build_dfm
 from .errors import InputError
 from .figures import FIGURE_METADATA, check_lang, guest_label, guest_table, save_figure, setup_style
 from .params import BUILD_PARAMS, SPEC, check_display, not_a_display_parameter, problem
 from .paths import PROJECT_ROOT
 from .runfolder import FIGURES, PROCESSED, STAGING_PREFIX, read_json
+
+if TYPE_CHECKING:  # a dfm is built on first use (scipy and the segmenter load then)
+    from .dfm import Dfm
 
 BUILD_MANIFEST = "build_manifest.json"
 SCRATCH = PROJECT_ROOT / "scratch" / "figures"
@@ -67,6 +70,8 @@ class Study:
     def dfm(self, unit: str = "paragraph") -> Dfm:
         """The answers' content dfm for ``unit`` (paragraph or sentence), built once per study."""
         if unit not in self._dfms:
+            from .dfm import build_dfm
+
             self._dfms[unit] = build_dfm(self.tables["segments"], self.tables["tokens"], unit)
         return self._dfms[unit]
 
@@ -366,6 +371,15 @@ def open_study(root: str | Path | None = None, save_to: str | Path | None = None
                **display) -> Study:
     """The published tables of ``root`` (default: the repository) and the checked display parameters."""
     refuse_build_parameters(_caller_namespace())
+    study = checked_study(root, save_to, notebook, **display)
+    setup_style()
+    return study
+
+
+def checked_study(root: str | Path | None = None, save_to: str | Path | None = None, notebook: str = "",
+                  **display) -> Study:
+    """:func:`open_study` without the figure style: what the runner checks display parameters
+    with (guests and themes that exist in the tables) without loading matplotlib."""
     for name in display:
         if SPEC.get(name) is None or SPEC[name].kind != "display":
             raise not_a_display_parameter(name, display[name])
@@ -373,7 +387,6 @@ def open_study(root: str | Path | None = None, save_to: str | Path | None = None
     check_lang(display.get("lang", "zh"))
     root = resolve_root(root)
     manifest, tables = read_tables(root)
-    setup_style()
     study = Study(root, manifest, tables, display, _save_folder(save_to), notebook)
     study.check()
     return study
