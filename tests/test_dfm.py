@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.dfm import Dfm, build_dfm, dfm_from_lists, is_punctuation
+from analysis.dfm import Dfm, build_dfm, dfm_from_lists
+from analysis.tokenizer import is_punctuation
 from analysis.errors import ParameterError
 
 from .toy import FEATURES, SEGMENTS, TOKENS

@@ -9,7 +9,7 @@ by guest" on their own.
 Definitions, made here and nowhere else:
 
 * a **token** (``docvars["tokens"]``) is a word token: every token of the unit except
-  punctuation (:func:`is_punctuation`); stopwords *are* tokens. This is "token count"
+  punctuation (:func:`analysis.tokenizer.is_punctuation`); stopwords *are* tokens. This is "token count"
   everywhere (the corpus summary, the per-1k rates of ``theme_by_guest``).
 * a **content token** (``docvars["content_tokens"]``, and the features when
   ``content_only=True``) is a token that is not a stopword (function words, fillers and
@@ -46,15 +46,6 @@ from .errors import ParameterError
 UNITS = ("paragraph", "sentence")
 UNIT_COLUMNS = ["segment_id", "document", "guest", "organization", "role", "question_id", "question"]
 COUNT_COLUMNS = ["tokens", "content_tokens"]
-
-
-
-def is_punctuation(token: str) -> bool:
-    """The tokenizer's rule (:func:`analysis.tokenizer.is_punctuation`): one definition of a word
-    token. Imported on first use, so a notebook that builds no dfm never loads the segmenter."""
-    from .tokenizer import is_punctuation as rule
-
-    return rule(token)
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: comparing DataFrames field by field is ambiguous
@@ -142,7 +133,9 @@ def build_dfm(segments: pd.DataFrame, tokens: pd.DataFrame, unit: str = "paragra
     columns = [c for c in UNIT_COLUMNS if c in segments.columns]
     units = segments.loc[segments["role"].isin(roles), columns].reset_index(drop=True)
     tokens = tokens[tokens["segment_id"].isin(units["segment_id"])]
-    from .tokenizer import is_punctuation  # (see the function of that name above)
+    # the tokenizer's rule, one definition of a word token; imported here so that a notebook that
+    # builds no dfm never loads the segmenter
+    from .tokenizer import is_punctuation
 
     punctuation = {t: is_punctuation(t) for t in tokens["token"].unique()}  # a few thousand types
     words = tokens[~tokens["token"].map(punctuation).astype(bool)]
