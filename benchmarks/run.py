@@ -133,8 +133,10 @@ def _tree_pss_mb(pid: int) -> float:
 def run_child(args: list[str]) -> tuple[float, float]:
     """(wall seconds, peak memory MB) of a child process and the workers it starts: the peak
     of their summed proportional set size, sampled every 250 ms (reading it costs the sampled
-    processes time: every 20 ms slowed a build by a third), or the largest single process's
-    own peak (the kernel's ru_maxrss) when that is higher."""
+    processes time: every 20 ms slowed a build by a third). Not the kernel's ru_maxrss: it only
+    gives the largest single process, and a child inherits it from this process across fork
+    and exec, so it would report the benchmark's own peak. Without /proc, ru_maxrss is all there
+    is, and that caveat applies."""
     started = time.perf_counter()
     process = subprocess.Popen(args, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0.0
@@ -146,14 +148,15 @@ def run_child(args: list[str]) -> tuple[float, float]:
             peak = max(peak, _tree_pss_mb(process.pid))
 
     sampler = threading.Thread(target=sample, daemon=True)
-    if Path("/proc/self/smaps_rollup").exists():
+    sampled = Path("/proc/self/smaps_rollup").exists()
+    if sampled:
         sampler.start()
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     stop.set()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"benchmark step failed: {' '.join(args)}: {process.stderr.read().decode()[-500:]}")
-    return wall, max(peak, usage.ru_maxrss / 1024)
+    return wall, peak if sampled else usage.ru_maxrss / 1024
 
 
 #: what every build pays whatever the corpus: the interpreter, the imports, the dictionaries
