@@ -138,6 +138,9 @@ def test_help_lists_the_commands_and_the_build_options():
     result = _run_cli("build", "--help")
     assert result.returncode == 0 and "--seed" in result.stdout and "--top-k" in result.stdout
     assert DEFAULT_CORPUS.exists()
+    help_text = " ".join(result.stdout.split())  # argparse wraps lines
+    assert "(default: 20241)" in help_text and "(default: the package's lexicons/codebook.yaml)" in help_text
+    assert "see text" not in help_text and ") (default:" not in help_text  # each default said once
 
 
 def test_the_parser_profile_is_part_of_the_build_key(tmp_path, monkeypatch):

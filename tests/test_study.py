@@ -7,6 +7,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
+from PIL import Image as PILImage  # noqa: E402
 
 from analysis.errors import InputError, ParameterError  # noqa: E402
 from analysis.figures import FIGURE_METADATA  # noqa: E402
@@ -70,6 +71,22 @@ def test_a_chart_is_saved_in_three_formats_when_asked(root, tmp_path, monkeypatc
     study = open_study(root, tmp_path / "mine", lang="en")
     study.show(a_figure(), "probe", title="t", caption="c", source="s")
     assert sorted(p.name for p in (tmp_path / "mine").iterdir()) == ["probe_en.pdf", "probe_en.png", "probe_en.svg"]
+
+
+def test_a_saved_chart_is_shown_as_the_png_saved_at_the_figures_own_size(root, tmp_path, monkeypatch):
+    from IPython.display import Image
+
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, **kw: shown.append(obj))
+    study = open_study(root, tmp_path / "mine")
+    fig = a_figure()  # 6.4 × 4.8 in, shown at 100 dpi: 640 px wide before the tight crop
+    study.show(fig, "probe", title="t", caption="c", source="s")
+    picture = shown[0]
+    assert isinstance(picture, Image)
+    assert picture.data == (tmp_path / "mine" / "probe_zh.png").read_bytes()
+    width, height = PILImage.open(tmp_path / "mine" / "probe_zh.png").size
+    assert picture.width == round(width / 3) and 500 < picture.width < 640  # 300 dpi shown at 100
+    assert height > 1000
 
 
 def test_saving_into_a_reports_figures_folder_by_hand_is_refused(root):

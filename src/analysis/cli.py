@@ -23,7 +23,8 @@ def add_build_options(sub: argparse.ArgumentParser) -> None:
     for param in BUILD_PARAMS:
         kind = int if isinstance(param.default, int) else str
         sub.add_argument(param.option, dest=param.name, type=kind, default=None,
-                         help=f"{param.help} (default: {param.default if param.default is not None else 'see text'})")
+                         # a parameter without a default value names its default in its own help
+                         help=param.help if param.default is None else f"{param.help} (default: {param.default})")
     sub.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
     sub.add_argument("--quiet", "-q", action="store_true", help="no progress messages")
 

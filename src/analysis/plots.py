@@ -212,6 +212,22 @@ def _ink(shade: float, centered: bool) -> str:
     return "white" if dark else "#222222"
 
 
+def _cell_mesh(ax, values: np.ndarray, **colouring):
+    """One coloured square per cell of ``values`` (NaN: left blank), cell (i, j) centred on
+    x = j, y = i with row 0 at the top, as ``imshow`` lays it out.
+
+    Drawn as vector quadrilaterals, not an image: an image is resampled to the output's
+    resolution for PDF and SVG too (seconds a heatmap, and a blurred cell edge when zoomed),
+    while a dozen squares are a few bytes in every format.
+    """
+    rows, cols = values.shape
+    mesh = ax.pcolormesh(np.arange(cols + 1) - 0.5, np.arange(rows + 1) - 0.5, np.ma.masked_invalid(values),
+                         **colouring)
+    ax.set_xlim(-0.5, cols - 0.5)
+    ax.set_ylim(rows - 0.5, -0.5)
+    return mesh
+
+
 def draw_heatmap(matrix: pd.DataFrame, row_labels: list[str], col_labels: list[str], title: str,
                  colorbar_label: str, fmt=_percent, cmap: str = "Blues", vmin=None, vmax=None, center=None,
                  cell_text: pd.DataFrame | None = None, note: str = ""):
@@ -231,7 +247,7 @@ def draw_heatmap(matrix: pd.DataFrame, row_labels: list[str], col_labels: list[s
     if center is not None:
         span = np.nanmax(np.abs(values)) if np.isfinite(values).any() else 1.0
         vmin, vmax = center - span, center + span
-    image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
+    image = _cell_mesh(ax, values, cmap=cmap, vmin=vmin, vmax=vmax)
     ax.set_xticks(range(cols), col_labels, rotation=35, ha="right", rotation_mode="anchor")
     ax.set_yticks(range(rows), row_labels, fontsize=10 if rows <= 12 else 8)
     ax.tick_params(length=0)
@@ -298,7 +314,8 @@ def draw_theme_cooccurrence(theme_pairs: pd.DataFrame, themes: list[str], theme_
     fig, ax = plt.subplots(figsize=figure_size(side + 1.4, side + 1.2))
     values = matrix.to_numpy(dtype=float)
     span = np.nanmax(np.abs(values)) if np.isfinite(values).any() else 1.0
-    image = ax.imshow(np.ma.masked_invalid(values), cmap="RdBu_r", vmin=-span, vmax=span, aspect="equal")
+    image = _cell_mesh(ax, values, cmap="RdBu_r", vmin=-span, vmax=span)
+    ax.set_aspect("equal")
     fontsize = 8.5 if size <= 10 else 7
     for cell in cells.itertuples(index=False):
         i, j = themes.index(cell.theme_a), themes.index(cell.theme_b)
@@ -636,7 +653,9 @@ def draw_wordcloud(frequencies: dict[str, int], title: str, color: str, font_pat
                       color_func=shade, relative_scaling=0.5, margin=5)
     cloud.generate_from_frequencies(frequencies)
     fig, ax = plt.subplots(figsize=(8, 5.2))
-    ax.imshow(cloud.to_array(), interpolation="bilinear")
+    # "none": PDF and SVG embed the 1600×1000 picture as it is instead of resampling it to
+    # 300 dpi (a third of the size, a fifth of the time); the PNG looks the same
+    ax.imshow(cloud.to_array(), interpolation="none")
     ax.set_axis_off()
     ax.set_title(wrap(title, 70, 2), loc="left", fontsize=13, color=color)
     fig.tight_layout()

@@ -279,13 +279,34 @@ class Study:
         name = self.figure_name(stem)
         record = FigureRecord(name=name, notebook=self.notebook, title=title, caption=caption, source_table=source,
                               parameters={**self.build_parameters, **self.display}, files=[])
+        shown = fig
         if self.save_to is not None:
-            record["files"] = [p.name for p in save_figure(fig, name, self.save_to)]
-        display(fig)
+            files = save_figure(fig, name, self.save_to)
+            record["files"] = [p.name for p in files]
+            shown = saved_picture(files, fig.dpi) or fig
+        display(shown)
         plt.close(fig)
         note = f"*{caption}* — source: `{source}`"
         display(Markdown(note), metadata={FIGURE_METADATA: record})
         self.shown.append(record)
+
+
+def saved_picture(files: list[Path], shown_dpi: float, saved_dpi: float = 300):
+    """The PNG just saved, to show in place of the figure, at the size the figure itself shows
+    (its pixels at ``shown_dpi``): what the notebook shows is the file published, and the
+    figure is not drawn a fourth time (twice, with its crop) just to be shown. ``None`` when no
+    PNG was saved."""
+    from IPython.display import Image
+
+    png = next((p for p in files if p.suffix == ".png"), None)
+    if png is None:
+        return None
+    return Image(filename=str(png), width=round(_png_width(png) * shown_dpi / saved_dpi))
+
+
+def _png_width(png: Path) -> int:
+    # the width field of a PNG's IHDR chunk (bytes 16–20), read without decoding the picture
+    return int.from_bytes(png.read_bytes()[16:20], "big")
 
 
 def short_names(documents: list[str]) -> dict[str, str]:
