@@ -188,29 +188,34 @@ def bench_build(copies: int) -> dict:
             "build_peak_mb": peak, "floor_s": floor, "workers": min(usable_cores(), copies)}
 
 
-FLOOR_NOTEBOOK = {"cells": [{"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": "root = ''",
-                             "outputs": [], "execution_count": None},
-                            {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+FLOOR_NOTEBOOK = {"cells": [{"id": "parameters", "cell_type": "code", "metadata": {"tags": ["parameters"]},
+                             "source": "root = ''", "outputs": [], "execution_count": None},
+                            {"id": "imports", "cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
                              "source": "import analysis.plots, analysis.study, analysis.figures\n"
                                        "analysis.figures.setup_style()"}],
                   "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
                   "nbformat": 4, "nbformat_minor": 5}
 
 
-def report_floor(notebooks: int, jobs: int) -> float:
-    """What no report can go below: starting a kernel and importing the project, once per notebook,
-    ``jobs`` at a time (measured by running such empty notebooks with papermill)."""
-    import papermill
+def report_floor(notebooks: int) -> tuple[float, int]:
+    """What no report can go below, and how many kernels ran at once: ``notebooks`` empty
+    notebooks that only start a kernel and import the project, run with papermill as many at a
+    time as the report runs its own (:func:`analysis.runner.kernels_for`)."""
+    from concurrent import futures
 
+    from analysis.runner import execute_notebook, kernels_for, load_jupyter
+
+    load_jupyter()
+    kernels = kernels_for(list(range(notebooks)), None)
     with tempfile.TemporaryDirectory() as folder:
-        source = Path(folder) / "floor.ipynb"
-        source.write_text(json.dumps(FLOOR_NOTEBOOK), encoding="utf-8")
+        sources = []
+        for number in range(notebooks):
+            sources.append(Path(folder) / f"floor_{number}.ipynb")
+            sources[-1].write_text(json.dumps(FLOOR_NOTEBOOK), encoding="utf-8")
         started = time.perf_counter()
-        for _ in range(2):
-            papermill.execute_notebook(str(source), str(Path(folder) / "out.ipynb"), progress_bar=False,
-                                       log_output=False, kernel_name="python3")
-        one = (time.perf_counter() - started) / 2
-    return one * -(-notebooks // jobs)
+        with futures.ThreadPoolExecutor(max_workers=kernels) as pool:
+            list(pool.map(lambda nb: execute_notebook(nb, {}, Path(folder) / "out"), sources))
+        return time.perf_counter() - started, kernels
 
 
 def bench_report(inputs: dict[str, Path]) -> list[dict]:
@@ -279,11 +284,11 @@ def main(argv=None) -> int:
             inputs["folder of three chapters"] = folder
         print("\nReport (python -m analysis report) …", file=sys.stderr, flush=True)
         report = pd.DataFrame(bench_report(inputs))
-        floor = report_floor(7, min(2, os.cpu_count() or 1))
+        floor, kernels = report_floor(7)
         print("\nReport wall time (each into a fresh root)")
         print(report.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
         cold = report.set_index(["input", "run"])["wall_s"]
-        print(f"floor (7 kernel starts + project imports, 2 at a time): {floor:.1f} s; "
+        print(f"floor (7 kernel starts + project imports, {kernels} at a time): {floor:.1f} s; "
               f"embedded cold {cold[('embedded chapter', 'cold')]:.1f} s (target ≤ 20), "
               f"warm {cold[('embedded chapter', 'warm')]:.1f} s (target ≤ 3)")
         if ("folder of three chapters", "cold") in cold:

@@ -100,3 +100,27 @@ def test_a_figure_laid_out_once_is_drawn_once_for_its_crop_and_once_per_file(tmp
     save_figure(fig, "counted", tmp_path)
     assert len(draws) == 1 + 3  # savefig alone draws twice a file
     assert fig.get_layout_engine() is engine
+
+
+def test_the_crop_leaves_out_no_part_of_a_picture_and_never_resamples_it(tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.image import AxesImage
+    from PIL import Image
+
+    setup_style()
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    ax.imshow(np.random.default_rng(0).integers(0, 255, (200, 320, 3), dtype=np.uint8), interpolation="none")
+    ax.set_axis_off()
+    ax.set_title("词云 word cloud", loc="left")
+    fig.tight_layout()
+    made = []
+    original = AxesImage.make_image
+    monkeypatch.setattr(AxesImage, "make_image", lambda self, *a, **k: made.append(1) or original(self, *a, **k))
+    crop = tight_crop(fig, 300)
+    assert made == []  # the picture's pixels cannot move anything
+    monkeypatch.undo()
+    (png,) = save_figure(fig, "picture", tmp_path, formats=("png",))
+    fig.savefig(tmp_path / "savefig.png", dpi=300, bbox_inches="tight")
+    mine, theirs = np.asarray(Image.open(png)), np.asarray(Image.open(tmp_path / "savefig.png"))
+    assert crop is not None and mine.shape == theirs.shape and (mine == theirs).all()

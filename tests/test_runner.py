@@ -102,3 +102,12 @@ def test_notebooks_run_longest_first_by_their_last_run_and_untimed_ones_first_in
     seconds = {"01_a": 5.0, "03_c": 9.5, "05_e": 16.0}
     assert [p.stem for p in longest_first(notebooks, seconds)] == ["02_b", "04_d", "05_e", "03_c", "01_a"]
     assert longest_first(notebooks, {}) == notebooks
+
+
+def test_one_kernel_more_than_the_cores_runs_unless_told_and_never_more_than_the_notebooks(monkeypatch):
+    from analysis.runner import kernels_for
+
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert kernels_for(list(range(7)), None) == 3
+    assert kernels_for(list(range(2)), None) == 2
+    assert kernels_for(list(range(7)), 1) == 1 and kernels_for(list(range(7)), 5) == 5

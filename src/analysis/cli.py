@@ -47,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--notebook", action="append", metavar="NAME",
                         help="run only this notebook (repeatable), e.g. --notebook 02_themes_across_guests")
     report.add_argument("--jobs", "-j", type=int, default=None,
-                        help="notebooks executed in parallel (default: one per core)")
+                        help="notebooks executed in parallel (default: one more than the cores)")
     report.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT,
                         help=f"seconds a notebook cell may run before the run fails (default {DEFAULT_TIMEOUT})")
     report.add_argument("--no-html", action="store_true", help="skip the HTML export of executed notebooks")

@@ -360,7 +360,8 @@ def tight_crop(fig, dpi: float = 300):
     # A picture clipped to its axes can move nothing and widen no crop (the axes' box is in the
     # crop anyway), and resampling it at 300 dpi is most of a word cloud's draw: left out here.
     pictures = [image for ax in fig.axes for image in ax.images
-                if image.get_visible() and image.get_clip_on() and image.get_clip_box() is ax.bbox]
+                if image.get_visible() and image.get_clip_on() and image.get_clip_box() is not None
+                and (image.get_clip_box().get_points() == ax.bbox.get_points()).all()]
     fig.set_dpi(dpi)  # text is measured at the resolution saved, as savefig measures it
     for image in pictures:
         image.set_visible(False)

@@ -94,7 +94,6 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 from scipy import special
-from scipy import stats as sps
 
 from .dfm import Dfm, build_dfm
 from .themes import Theme
@@ -146,8 +145,9 @@ def _t_shrink(clusters: int, level: float) -> float:
     """
     if clusters < 2:
         return 1.0
-    z = sps.norm.ppf(0.5 + level / 2)
-    t = sps.t.ppf(0.5 + level / 2, clusters - 1)
+    # norm.ppf and t.ppf are these two; scipy.stats itself takes half a second to import
+    z = special.ndtri(0.5 + level / 2)
+    t = special.stdtrit(clusters - 1, 0.5 + level / 2)
     return float((z / t) ** 2)
 
 
