@@ -221,8 +221,10 @@ def _cell_mesh(ax, values: np.ndarray, **colouring):
     while a dozen squares are a few bytes in every format.
     """
     rows, cols = values.shape
+    # each square outlined in its own colour: without it a viewer's anti-aliasing leaves a pale
+    # hairline where two squares meet
     mesh = ax.pcolormesh(np.arange(cols + 1) - 0.5, np.arange(rows + 1) - 0.5, np.ma.masked_invalid(values),
-                         **colouring)
+                         edgecolors="face", linewidth=0.3, **colouring)
     ax.set_xlim(-0.5, cols - 0.5)
     ax.set_ylim(rows - 0.5, -0.5)
     return mesh
