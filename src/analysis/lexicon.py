@@ -149,7 +149,8 @@ def phrases_regex(terms, latin_rule: str | None = None) -> re.Pattern | None:
     other = [term_pattern(t) for t in ordered if not _LATIN.match(fold_width(t)[0])]
     parts = []
     if latin:
-        parts.append(_LATIN_BEFORE + "(?=[A-Za-z0-9])(?:" + "|".join(latin) + ")")
+        # the cheap test first: at a CJK position the lookahead fails before the lookbehind runs
+        parts.append("(?=[A-Za-z0-9])" + _LATIN_BEFORE + "(?:" + "|".join(latin) + ")")
     parts += other
     return re.compile("|".join(parts), re.IGNORECASE)
 
