@@ -21,6 +21,12 @@ CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
 GUESTS = ["徐至行", "刘景媛", "丁宁", "刘超"]
 
 
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")  # tests look at their figures and drop them; pyplot would keep them all
+
+
 @pytest.fixture(scope="module")
 def analysed(segments, tokens):
     themes = load_codebook()
