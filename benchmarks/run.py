@@ -218,17 +218,27 @@ def report_floor(notebooks: int) -> tuple[float, int]:
         return time.perf_counter() - started, kernels
 
 
-def bench_report(inputs: dict[str, Path]) -> list[dict]:
-    """Cold and warm ``report`` into a fresh root per input (never the repository's outputs)."""
+def bench_report(inputs: dict[str, Path], cold_runs: int = 2) -> list[dict]:
+    """Cold and warm ``report`` per input (never into the repository's outputs): the best of
+    ``cold_runs`` cold runs, each into a fresh root, as the other timings here keep the best of
+    their repetitions (a shared machine only ever adds time); then one warm run into the last root."""
     rows = []
     for label, path in inputs.items():
-        with tempfile.TemporaryDirectory() as root:
-            for run in ("cold", "warm"):
+        with tempfile.TemporaryDirectory() as folder:
+            best = None
+            for attempt in range(cold_runs):
+                root = Path(folder) / f"cold_{attempt}"
                 wall, peak = run_child([sys.executable, "-m", "analysis", "report", "-q", "--input", str(path),
-                                        "--output", root])
-                starting, running = notebook_times(Path(root) / "notebooks" / "executed") if run == "cold" else (0, 0)
-                rows.append({"input": label, "run": run, "wall_s": wall, "peak_mb": peak,
-                             "kernel_start_s": starting, "cells_s": running})
+                                        "--output", str(root)])
+                starting, running = notebook_times(root / "notebooks" / "executed")
+                if best is None or wall < best["wall_s"]:
+                    best = {"input": label, "run": "cold", "wall_s": wall, "peak_mb": peak,
+                            "kernel_start_s": starting, "cells_s": running, "cold_runs": cold_runs}
+            rows.append(best)
+            wall, peak = run_child([sys.executable, "-m", "analysis", "report", "-q", "--input", str(path),
+                                    "--output", str(root)])
+            rows.append({"input": label, "run": "warm", "wall_s": wall, "peak_mb": peak,
+                         "kernel_start_s": 0.0, "cells_s": 0.0, "cold_runs": cold_runs})
     return rows
 
 
