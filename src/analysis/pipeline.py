@@ -191,11 +191,14 @@ def _do_work(item):
 MAX_WORKERS = 4
 
 
+def available_cores() -> int:
+    """The cores this process may run on (a container's share, not the machine's)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def usable_cores() -> int:
-    """The cores this process may run on (a container's share, not the machine's), at most
-    :data:`MAX_WORKERS`."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, min(cores, MAX_WORKERS))
+    """:func:`available_cores`, at most :data:`MAX_WORKERS`."""
+    return max(1, min(available_cores(), MAX_WORKERS))
 
 
 def in_parallel(work: Callable, items: list, workers: int | None = None) -> list:

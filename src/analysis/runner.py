@@ -367,8 +367,9 @@ def kernels_for(pending: list, jobs: int | None) -> int:
     kernel starting up, or the runner saving a notebook, leaves a core idle for a while: one
     kernel more keeps it busy; on 2 cores a cold report took 18.0 s with three, 19.2 s with
     two), no more than there are notebooks."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, min(jobs or cores + 1, len(pending)))
+    from .pipeline import available_cores
+
+    return max(1, min(jobs or available_cores() + 1, len(pending)))
 
 
 def run_notebooks(run: RunFolder, tables_key: str, display: dict, only: list[str] | None = None,
