@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy.stats import false_discovery_control, norm
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 
 from analysis.dfm import build_dfm, dfm_from_lists
 from analysis.keyness import (
@@ -20,6 +20,7 @@ from analysis.keyness import (
     benjamini_hochberg,
     keyness,
     log_odds_dirichlet,
+    smooth_idf,
     tfidf_terms,
     two_sided_p,
 )
@@ -82,6 +83,16 @@ def test_tfidf_equals_scikit_learn_fitted_on_paragraphs_and_applied_to_each_gues
     table = tfidf_terms(build_dfm(SEGMENTS, TOKENS), top_k=10, min_paragraphs=1)
     assert {(g, t): s for g, t, s in zip(table["guest"], table["term"], table["score"])} == pytest.approx(expected)
     assert set(table["method"]) == {"paragraph_idf"}
+
+
+def test_smooth_idf_is_scikit_learns_on_counts_with_repeats_and_an_empty_unit():
+    # 开源 in 2 of 3 units (twice in one), 社区 in 1, 销售 in 1; the empty unit still counts in N
+    dfm = dfm_from_lists([["开源", "社区", "开源"], [], ["开源", "销售"]])
+    expected = TfidfTransformer(smooth_idf=True).fit(dfm.matrix).idf_
+    assert smooth_idf(dfm) == pytest.approx(expected, rel=1e-15)
+    by_hand = dict(zip(dfm.features, smooth_idf(dfm)))
+    assert by_hand["开源"] == pytest.approx(math.log(4 / 3) + 1)
+    assert by_hand["社区"] == pytest.approx(math.log(4 / 2) + 1)
 
 
 def test_tfidf_lists_only_terms_in_enough_of_the_guests_paragraphs():

@@ -13,7 +13,7 @@ import pytest
 from analysis.corpus import load_corpus
 from analysis.lexicon import fold_width, load_lexicon, term_key
 from analysis.paths import PROJECT_ROOT
-from analysis.tokenizer import TOKEN_COLUMNS, Tokenizer, tokenize_segments
+from analysis.tokenizer import TOKEN_COLUMNS, DictionaryFacts, Tokenizer, dictionary_facts, tokenize_segments
 
 from .conftest import answer_containing
 
@@ -180,6 +180,57 @@ def test_compiled_dictionary_has_the_reference_total(tokenizer, reference):
     jieba_ = reference._cutter._lcut.__self__
     for pair in ("的是", "年的", "在这", "我们的"):
         assert rust.suggest_freq(pair) == jieba_.suggest_freq(pair, tune=False), pair
+
+
+def _fresh_cache(monkeypatch, folder):
+    import tempfile
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+
+
+def test_dictionary_facts_are_cached_and_read_back_unchanged(tmp_path, monkeypatch):
+    _fresh_cache(monkeypatch, tmp_path)
+    words = [("开源商业化", "n"), ("PLG", None), ("商业化", None)]
+    computed, full = dictionary_facts(words)
+    assert full is not None and full.FREQ["PLG"] == computed.words[1][2]  # computed from the full dictionary
+    assert len(list(tmp_path.glob("analysis-jieba.*.cache"))) == 1
+    cached, full_again = dictionary_facts(words)
+    assert full_again is None and cached == computed
+    assert dictionary_facts(words[:2])[1] is not None  # other words, another cache entry
+
+
+def test_a_corrupt_facts_cache_is_computed_again(tmp_path, monkeypatch):
+    _fresh_cache(monkeypatch, tmp_path)
+    words = [("开源商业化", None)]
+    computed, _ = dictionary_facts(words)
+    for cache in tmp_path.glob("analysis-jieba.*.cache"):
+        cache.write_bytes(b"\x00not marshal")
+    again, full = dictionary_facts(words)
+    assert full is not None and again == computed
+
+
+def test_the_latin_reference_cuts_every_latin_run_as_the_full_dictionary_does(reference):
+    # jieba consults only a run's own substrings: the Latin entries alone must give the same cut
+    full = reference._cutter._lcut.__self__
+    facts = DictionaryFacts.of(full, {}, 0, [])
+    latin = facts.latin_reference()
+    entries = [w for w, f in facts.latin.items() if f]
+    rng = random.Random(7)
+    alphabet = list("aAbcdeIiOoSsTtXxZz0123456789+#&._%-")
+    runs = entries + ["".join(rng.sample(entries, 3)) for _ in range(300)]
+    runs += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 30))) for _ in range(3000)]
+    assert [latin.lcut(run) for run in runs] == [full.lcut(run) for run in runs]
+
+
+def test_a_tokenizer_started_from_the_cache_loads_the_full_dictionary_only_when_a_text_needs_it(
+        tmp_path, monkeypatch, reference):
+    _fresh_cache(monkeypatch, tmp_path)
+    Tokenizer()  # fills the cache
+    warm = Tokenizer()
+    assert warm._cutter._full is None
+    assert warm.cut("PLG和SLG，AI Infrastructure的ARR") == reference.cut("PLG和SLG，AI Infrastructure的ARR")
+    assert warm._cutter._full is None  # Latin runs: the small Latin dictionary was enough
+    assert warm.cut("我买了一件T恤和AA制的饭") == reference.cut("我买了一件T恤和AA制的饭")
+    assert warm._cutter._full is not None  # T恤 spans Latin and Han: the full reference cut it
 
 
 # --- English and mixed text ----------------------------------------------------------------------

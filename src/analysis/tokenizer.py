@@ -25,12 +25,19 @@ Two backends cut the text into raw pieces with the same dictionary and give the 
 from __future__ import annotations
 
 import gc
+import hashlib
 import itertools
+import json
 import logging
+import marshal
+import os
 import re
+import tempfile
 import unicodedata
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import jieba
 import jieba.finalseg
@@ -102,6 +109,79 @@ def _reference_jieba(words: list[tuple[str, str | None]]) -> tuple[jieba.Tokeniz
     return reference, before, total_before
 
 
+@dataclass(frozen=True)
+class DictionaryFacts:
+    """What the compiled path needs from jieba's full dictionary (with the project's words
+    added), small enough to cache: loading that dictionary takes half a second, and the
+    compiled port embeds its own copy.
+
+    ``words``: (term, frequency before, frequency jieba gave it, tag) of each user word, in
+    the order added; ``latin``: every entry (prefixes included) made only of Latin-run
+    characters, all jieba consults to cut a Latin run; ``spanning``: the words mixing Latin
+    and Han (``T恤``), for which a text goes to the full reference.
+    """
+
+    total_before: int
+    total: int
+    words: tuple[tuple[str, int, int, str | None], ...]
+    latin: dict[str, int]
+    spanning: tuple[str, ...]
+
+    @classmethod
+    def of(cls, reference: jieba.Tokenizer, before: dict[str, int], total_before: int,
+           words: list[tuple[str, str | None]]) -> DictionaryFacts:
+        freq = reference.FREQ
+        spanning = [w for w in filter(_LATIN_RUN.search, freq) if freq[w] and _BLOCK.fullmatch(w) and _HAN.search(w)]
+        return cls(total_before, reference.total,
+                   tuple((term, before[term], freq[term], reference.user_word_tag_tab.get(term)) for term, _ in words),
+                   {w: f for w, f in freq.items() if _LATIN_RUN.fullmatch(w)},
+                   tuple(sorted(spanning, key=lambda w: (-len(w), w))))
+
+    def latin_reference(self) -> jieba.Tokenizer:
+        """A pure-Python jieba that cuts any Latin run exactly as the full reference does:
+        jieba looks up only the run's substrings, and divides by the dictionary total."""
+        latin = jieba.Tokenizer()
+        latin.FREQ, latin.total, latin.initialized = dict(self.latin), self.total, True
+        return latin
+
+
+#: bump when :class:`DictionaryFacts` changes shape or meaning
+_FACTS_VERSION = 1
+
+
+def _facts_cache_path(words: list[tuple[str, str | None]]) -> Path:
+    """Where the facts for ``words`` are cached: beside jieba's own cache (the temporary
+    directory), keyed like it by the dictionary file, plus jieba's version and the words."""
+    dictionary = Path(jieba.__file__).parent / "dict.txt"
+    stat = dictionary.stat()
+    key = hashlib.sha256(json.dumps([_FACTS_VERSION, jieba.__version__, str(dictionary), stat.st_size,
+                                     stat.st_mtime_ns, words], ensure_ascii=False).encode()).hexdigest()[:24]
+    return Path(tempfile.gettempdir()) / f"analysis-jieba.{key}.cache"
+
+
+def dictionary_facts(words: list[tuple[str, str | None]]) -> tuple[DictionaryFacts, jieba.Tokenizer | None]:
+    """The :class:`DictionaryFacts` for ``words``, from the cache when it holds them; else
+    computed from the full reference, which is returned too (None on a cache hit). A cache
+    that cannot be read or written is only a slower start."""
+    path = _facts_cache_path(words)
+    try:
+        with path.open("rb") as stream:
+            data = marshal.load(stream)
+        return DictionaryFacts(data[0], data[1], tuple(tuple(w) for w in data[2]), data[3], tuple(data[4])), None
+    except Exception:  # noqa: BLE001 - missing, truncated or foreign: compute it again
+        pass
+    reference, before, total_before = _reference_jieba(words)
+    facts = DictionaryFacts.of(reference, before, total_before, words)
+    try:
+        with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=path.name, delete=False) as stream:
+            marshal.dump((facts.total_before, facts.total, [list(w) for w in facts.words], facts.latin,
+                          list(facts.spanning)), stream)
+        os.replace(stream.name, path)
+    except OSError:
+        pass
+    return facts, reference
+
+
 class _ReferenceCutter:
     """Pure-Python jieba: the reference. Protected phrases are cut out first, and jieba cuts
     the text between them."""
@@ -156,28 +236,31 @@ class _CompiledCutter:
     more than cutting a short paragraph.
     """
 
-    def __init__(self, reference: jieba.Tokenizer, before: dict[str, int], total_before: int,
-                 phrases: re.Pattern | None):
-        self._reference = _ReferenceCutter(reference, phrases)
-        self._reference_lcut = reference.lcut
+    def __init__(self, words: list[tuple[str, str | None]], phrases: re.Pattern | None):
+        facts, reference = dictionary_facts(words)
+        self._words, self._phrases_given = words, phrases
+        self._full = reference  # the full reference: loaded only when a text needs it (rare)
+        self._reference_lcut = facts.latin_reference().lcut
         self._rust = rjieba.Jieba()
-        rust_total = total_before  # same dict.txt, same starting total
-        for term, old in before.items():
-            new = reference.FREQ[term]
-            self._rust.add_word(term, new, reference.user_word_tag_tab.get(term))
+        rust_total = facts.total_before  # same dict.txt, same starting total
+        for term, old, new, tag in facts.words:
+            self._rust.add_word(term, new, tag)
             rust_total += new - old
-        if reference.total > rust_total:
-            self._rust.add_word(_PADDING_WORD, reference.total - rust_total, None)
-        # words with a Latin run are a few thousand of jieba's 350,000: find those at C speed first
-        freq = reference.FREQ
-        spanning = [w for w in filter(_LATIN_RUN.search, freq) if freq[w] and _BLOCK.fullmatch(w) and _HAN.search(w)]
-        spanning.sort(key=len, reverse=True)
-        self._spanning = re.compile("|".join(map(re.escape, spanning))) if spanning else None
+        if facts.total > rust_total:
+            self._rust.add_word(_PADDING_WORD, facts.total - rust_total, None)
+        self._spanning = re.compile("|".join(map(re.escape, facts.spanning))) if facts.spanning else None
         # Phrases first (as the reference finds them); the placeholder character itself is
         # matched too, so that every placeholder left in the text stands for one phrase.
         self._phrases = (re.compile(f"{phrases.pattern}|{_PLACEHOLDER}", phrases.flags) if phrases
                          else re.compile(_PLACEHOLDER))
         self._latin_memo: dict[str, list[str]] = {}
+
+    @property
+    def _reference(self) -> _ReferenceCutter:
+        """The full pure-Python reference, for the rare text the compiled port cannot cut."""
+        if self._full is None:
+            self._full = _reference_jieba(self._words)[0]
+        return _ReferenceCutter(self._full, self._phrases_given)
 
     def _latin(self, run: str) -> list[str]:
         try:
@@ -300,9 +383,8 @@ class Tokenizer:
         phrases |= {v for v in self.lexicon.synonym_variants if needs_protection(v)}
         # listed terms first: "product-led growth" before the rule's "product-led"
         phrases_re = phrases_regex(phrases, latin_rule=_ENGLISH_COMPOUND)
-        reference, before, total_before = _reference_jieba(words)
-        self._cutter = (_ReferenceCutter(reference, phrases_re) if backend == "jieba"
-                        else _CompiledCutter(reference, before, total_before, phrases_re))
+        self._cutter = (_ReferenceCutter(_reference_jieba(words)[0], phrases_re) if backend == "jieba"
+                        else _CompiledCutter(words, phrases_re))
         self._memo: dict[str, tuple[str, bool] | None] = {}
 
     def _pieces_flat(self, texts: list[str]) -> tuple[list[str], list[int]]:
