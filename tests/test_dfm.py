@@ -164,3 +164,45 @@ def test_on_the_real_corpus_rows_sum_to_the_content_token_count(segments, tokens
     content = tokens[~tokens["is_stopword"] & tokens["segment_id"].isin(dfm.docvars["segment_id"])]
     assert dfm.matrix.sum() == len(content) == dfm.docvars["content_tokens"].sum()
     assert set(dfm.features) == set(content["token"])
+
+
+def _counted_by_hand(segments, tokens, unit, roles, content_only):
+    """Each unit's Counter of its features, straight from the definitions (module docstring)."""
+    from collections import Counter
+
+    kept = set(segments.loc[segments["role"].isin(roles), "segment_id"])
+    counts: dict = {}
+    for row in tokens.itertuples():
+        if row.segment_id not in kept or is_punctuation(row.token) or (content_only and row.is_stopword):
+            continue
+        key = row.segment_id if unit == "paragraph" else (row.segment_id, row.sentence_index)
+        counts.setdefault(key, Counter())[row.token] += 1
+    return counts
+
+
+@pytest.mark.parametrize("unit", ["paragraph", "sentence"])
+@pytest.mark.parametrize("roles, content_only", [(("answer",), True), (("answer", "question"), False)])
+def test_on_the_real_corpus_every_row_holds_the_counts_a_hand_count_gives(segments, tokens, unit, roles, content_only):
+    # tokens shuffled: rows follow the segments' reading order, never the tokens' order
+    shuffled = tokens.sample(frac=1, random_state=3)
+    dfm = build_dfm(segments, shuffled, unit, roles=roles, content_only=content_only)
+    expected = _counted_by_hand(segments, tokens, unit, roles, content_only)
+    keys = (dfm.docvars["segment_id"] if unit == "paragraph"
+            else zip(dfm.docvars["segment_id"], dfm.docvars["sentence_index"]))
+    got = {key: {dfm.features[j]: int(dfm.matrix[i, j]) for j in dfm.matrix[i].indices}
+           for i, key in enumerate(keys)}
+    assert {k: v for k, v in got.items() if v} == {k: dict(v) for k, v in expected.items()}
+    assert list(dfm.features) == sorted(set().union(*expected.values()))  # code-point order, only what occurs
+
+
+def test_features_are_in_code_point_order_whatever_the_order_of_appearance():
+    tokens = pd.DataFrame({"segment_id": ["a1"] * 4, "sentence_index": [0] * 4, "token_index": range(4),
+                           "token": ["中", "ai", "AI", "Ab"], "is_stopword": [False] * 4})
+    segments = SEGMENTS[SEGMENTS["segment_id"] == "a1"]
+    assert list(build_dfm(segments, tokens).features) == ["AI", "Ab", "ai", "中"]
+
+
+@pytest.mark.parametrize("unit, rows", [("paragraph", 3), ("sentence", 0)])
+def test_a_corpus_without_tokens_gives_empty_rows_and_no_features(unit, rows):
+    dfm = build_dfm(SEGMENTS, TOKENS.iloc[0:0], unit)
+    assert dfm.shape == (rows, 0) and (dfm.docvars["tokens"] == 0).all()

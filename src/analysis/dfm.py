@@ -132,45 +132,67 @@ def build_dfm(segments: pd.DataFrame, tokens: pd.DataFrame, unit: str = "paragra
     # a hand-made segments table may lack the descriptive columns; they are carried when present
     columns = [c for c in UNIT_COLUMNS if c in segments.columns]
     units = segments.loc[segments["role"].isin(roles), columns].reset_index(drop=True)
-    tokens = tokens[tokens["segment_id"].isin(units["segment_id"])]
+    # Strings are hashed once per column: a corpus has millions of tokens but only thousands of
+    # distinct segments and token types, and every lookup below is on those codes.
+    segment_codes, segment_ids = pd.factorize(tokens["segment_id"].to_numpy(dtype=object))
+    paragraph = pd.Index(units["segment_id"]).get_indexer(segment_ids)[segment_codes]  # -1: another role
+    type_codes, types = pd.factorize(tokens["token"].to_numpy(dtype=object))
     # the tokenizer's rule, one definition of a word token; imported here so that a notebook that
     # builds no dfm never loads the segmenter
     from .tokenizer import is_punctuation
 
-    punctuation = {t: is_punctuation(t) for t in tokens["token"].unique()}  # a few thousand types
-    words = tokens[~tokens["token"].map(punctuation).astype(bool)]
-    content = ~words["is_stopword"].to_numpy(dtype=bool)
+    punctuation = np.array([is_punctuation(t) for t in types], dtype=bool)
+    counted_unit = paragraph >= 0
+    is_word = counted_unit & ~punctuation[type_codes]
+    content = is_word & ~tokens["is_stopword"].to_numpy(dtype=bool)
     if unit == "paragraph":
-        docvars = units
-        rows = pd.Index(units["segment_id"]).get_indexer(words["segment_id"])
+        docvars, rows = units, paragraph
     else:
-        docvars = _sentences(units, tokens)
-        rows = pd.MultiIndex.from_frame(docvars[["segment_id", "sentence_index"]]).get_indexer(
-            pd.MultiIndex.from_frame(words[["segment_id", "sentence_index"]]))
+        # a sentence is (paragraph row, sentence index), one integer: sorted, that is reading order
+        sentence_index = tokens["sentence_index"].to_numpy(dtype=np.int64)
+        span = int(sentence_index.max()) + 1 if len(sentence_index) else 1
+        keys = paragraph * span + sentence_index
+        sentences = np.unique(keys[counted_unit])
+        rows = np.searchsorted(sentences, keys)
+        docvars = _sentences(units, sentences // span, sentences % span)
     n = len(docvars)
-    docvars = docvars.assign(tokens=np.bincount(rows, minlength=n).astype(np.int64),
+    docvars = docvars.assign(tokens=np.bincount(rows[is_word], minlength=n).astype(np.int64),
                              content_tokens=np.bincount(rows[content], minlength=n).astype(np.int64))
-    counted = content if content_only else np.ones(len(words), dtype=bool)
-    matrix, features = _count_matrix(rows[counted], words["token"].to_numpy()[counted], n)
+    counted = content if content_only else is_word
+    matrix, features = _count_codes(rows[counted], type_codes[counted], types, n)
     return Dfm(docvars.reset_index(drop=True), matrix, features)
 
 
-def _sentences(units: pd.DataFrame, tokens: pd.DataFrame) -> pd.DataFrame:
-    """One row per (segment, sentence) with a token, in reading order whatever the order of
-    ``tokens``, carrying its paragraph's docvars."""
-    sentences = tokens[["segment_id", "sentence_index"]].drop_duplicates()
-    paragraph = pd.Index(units["segment_id"]).get_indexer(sentences["segment_id"])
-    sentences = sentences.iloc[np.lexsort((sentences["sentence_index"].to_numpy(), paragraph))]
-    docvars = sentences.merge(units, on="segment_id", how="left")
-    return docvars[["segment_id", "sentence_index", *[c for c in UNIT_COLUMNS[1:] if c in docvars.columns]]]
+def _sentences(units: pd.DataFrame, paragraph: np.ndarray, sentence_index: np.ndarray) -> pd.DataFrame:
+    """The docvars of sentences given as (paragraph row, sentence index), in that order: each
+    carries its paragraph's docvars."""
+    docvars = units.iloc[paragraph].reset_index(drop=True)
+    docvars.insert(1, "sentence_index", sentence_index.astype(np.int64))
+    # (the segment id as the tokens table holds it, as the table's own merge used to give it)
+    return docvars.astype({"segment_id": object})
+
+
+def _count_codes(rows: np.ndarray, codes: np.ndarray, types: np.ndarray, n_rows: int) -> tuple[sp.csr_matrix, np.ndarray]:
+    """int64 counts of ``types[codes[k]]`` in row ``rows[k]``, over the types that occur; features
+    in code-point order."""
+    used = np.unique(codes)
+    features = np.asarray(types[used], dtype=object)
+    order = np.argsort(features.astype(str), kind="stable")  # code-point order, as str comparison
+    column = np.empty(len(types), dtype=np.int64)
+    column[used[order]] = np.arange(len(used))
+    return _csr(rows, column[codes], n_rows, len(used)), features[order]
+
+
+def _csr(rows: np.ndarray, columns: np.ndarray, n_rows: int, n_columns: int) -> sp.csr_matrix:
+    matrix = sp.csr_matrix((np.ones(len(rows), dtype=np.int64), (rows, columns)), shape=(n_rows, n_columns))
+    matrix.sum_duplicates()  # one entry per (unit, feature), holding the count
+    return matrix
 
 
 def _count_matrix(rows: np.ndarray, terms: np.ndarray, n_rows: int) -> tuple[sp.csr_matrix, np.ndarray]:
     """int64 counts of ``terms[k]`` in row ``rows[k]``; features in code-point order."""
     codes, features = pd.factorize(np.asarray(terms, dtype=object), sort=True)
-    matrix = sp.csr_matrix((np.ones(len(codes), dtype=np.int64), (rows, codes)), shape=(n_rows, len(features)))
-    matrix.sum_duplicates()  # one entry per (unit, feature), holding the count
-    return matrix, np.asarray(features, dtype=object)
+    return _csr(rows, codes, n_rows, len(features)), np.asarray(features, dtype=object)
 
 
 def dfm_from_lists(units: list[list[str]], docvars: pd.DataFrame | None = None) -> Dfm:
