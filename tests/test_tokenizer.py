@@ -87,6 +87,17 @@ def test_tokens_table_is_built_in_one_process_without_a_workers_argument(segment
         tokenize_segments(segments, tokenizer, workers=2)
 
 
+def test_a_tokenizer_gives_the_same_table_again_once_its_memos_are_warm(segments):
+    # pieces, their normal forms and sentence ends are memoised across calls: a second chapter
+    # read by the same tokenizer must not inherit anything from the first
+    fresh = Tokenizer()
+    toy = pd.DataFrame({"segment_id": ["x", "y"], "text": ["开源。社区!好", "！。用户…社区"]})
+    first = tokenize_segments(toy, fresh)
+    tokenize_segments(segments, fresh)
+    pd.testing.assert_frame_equal(tokenize_segments(toy, fresh), first)
+    assert first["sentence_index"].tolist() == [0, 0, 1, 1, 2, 0, 0, 1, 1, 2]
+
+
 def test_tokens_table_has_the_documented_columns(tokens, segments):
     assert list(tokens.columns) == TOKEN_COLUMNS
     assert set(tokens["segment_id"]) <= set(segments["segment_id"])

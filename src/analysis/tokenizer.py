@@ -386,6 +386,7 @@ class Tokenizer:
         self._cutter = (_ReferenceCutter(_reference_jieba(words)[0], phrases_re) if backend == "jieba"
                         else _CompiledCutter(words, phrases_re))
         self._memo: dict[str, tuple[str, bool] | None] = {}
+        self._sentence_ends: dict[str, bool] = {}
 
     def _pieces_flat(self, texts: list[str]) -> tuple[list[str], list[int]]:
         """Raw jieba pieces of the width-folded texts, protected phrases kept whole: all in one
@@ -465,7 +466,9 @@ def _columns(tokenizer: Tokenizer, texts: list[str]) -> tuple[np.ndarray, np.nda
     keep = np.array([pair is not None for pair in normalised], dtype=bool)[codes]
     token_of = np.array([pair[0] if pair else "" for pair in normalised] + [""], dtype=object)[:-1]
     stop_of = np.array([bool(pair and pair[1]) for pair in normalised], dtype=bool)
-    end_of = np.array([bool(pair) and is_sentence_end(pair[0]) for pair in normalised], dtype=bool)
+    ends = tokenizer._sentence_ends  # memoised like the pieces: the same few thousand tokens, chapter after chapter
+    end_of = np.array([bool(pair) and (ends[pair[0]] if pair[0] in ends else ends.setdefault(pair[0], is_sentence_end(pair[0])))
+                       for pair in normalised], dtype=bool)
     kept = codes[keep]
     text_of = np.repeat(np.arange(len(texts)), np.asarray(counts, dtype=np.int64))[keep]
     lengths = np.bincount(text_of, minlength=len(texts)).astype(np.int64)
