@@ -913,7 +913,7 @@ def cjk_share(texts) -> float:
     neither, so a Chinese text's full-width punctuation does not inflate its share.
     """
     text = fold_width("".join(texts))
-    cjk, latin = len(_CJK_CHAR.findall(text)), len(_LATIN_LETTER.findall(text))
+    cjk, latin = _CJK_CHAR.subn("", text)[1], _LATIN_LETTER.subn("", text)[1]  # counts, without a list of matches
     return cjk / (cjk + latin) if cjk + latin else 0.0
 
 
