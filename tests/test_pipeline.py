@@ -35,6 +35,19 @@ def test_the_build_writes_every_documented_table_as_parquet_and_csv(built):
     pd.testing.assert_frame_equal(csv, pd.read_parquet(built / "segments.parquet"), check_dtype=False)
 
 
+def test_the_build_publishes_exactly_the_computed_tables_written_one_by_one(built, tmp_path):
+    # the build writes each table in the process that computed it: the files must be those of
+    # computing every table in memory and writing it here, no table missing, none extra
+    from analysis.pipeline import compute_tables, write_table
+
+    tables = compute_tables(BuildConfig())
+    expected = {p.name: p.read_bytes() for name, frame in tables.items() for p in write_table(frame, name, tmp_path)}
+    published = {p.name: p.read_bytes() for p in built.iterdir() if p.name != BUILD_MANIFEST}
+    assert sorted(published) == sorted(expected)
+    assert [name for name in published if published[name] != expected[name]] == []
+    assert list(tables)[:3] == ["segments", "tokens", "corpus_summary"]  # publishing order
+
+
 def test_the_manifest_records_inputs_parameters_and_every_file(built):
     manifest = read_json(built / BUILD_MANIFEST)
     assert manifest["parameters"]["seed"] == 20241 and manifest["parameters"]["top_k"] == 30

@@ -8,9 +8,11 @@ editing a colour reruns notebooks, not the build.
 
 Two passes: :func:`read_documents` reads each chapter into its segments, tokens and theme
 hits (rows that depend on their own document only), and :func:`corpus_tables` computes every
-other table over the whole corpus. On a machine with several cores the chapters, the two
-halves of the corpus pass and the table files are shared among forked worker processes
-(:func:`in_parallel`); the tables are the same either way (a test).
+other table over the whole corpus, as independent jobs (:func:`corpus_table_jobs`). On a
+machine with several cores the chapters and then the jobs are shared among forked worker
+processes (:func:`in_parallel`); the build (:func:`publish_tables`) writes each job's tables
+in the process that computed them, and the documents' tables alongside. The tables are the
+same either way (tests).
 
 Every table is published as Parquet (what notebooks read) and, except ``tokens``, as CSV
 (what people read). Schema of ``build_manifest.json``: ``key``, ``input``, ``inputs``
@@ -237,12 +239,52 @@ def _warn(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def corpus_table_jobs(documents: dict[str, pd.DataFrame], themes: list[Theme], config: BuildConfig
+                      ) -> list[Callable[[], dict[str, pd.DataFrame]]]:
+    """Every other table, from the documents' segments, tokens and theme hits, as independent
+    jobs (each returns some tables), the longest first so that processes sharing them finish
+    together: shares and intervals per guest (or section), the PLG–SLG balance, term
+    co-occurrence, TF-IDF and keyness, theme co-occurrence, concordance lines, the corpus
+    summary and codebook, validation against the labels.
+
+    Term tables are keyed by (document, guest): same-titled sections of two chapters are two
+    units. The answer-paragraph dfm is built once, here, and shared.
+    """
+    segments, tokens, hits = documents["segments"], documents["tokens"], documents["theme_hits"]
+    paragraphs = build_dfm(segments, tokens, "paragraph")
+    ids = [t.id for t in themes]
+
+    def validation() -> dict[str, pd.DataFrame]:
+        tables = validation_tables(segments, hits, ids, config.gold_path)
+        if tables:
+            tables["tagger_disagreements"] = disagreements({"segments": segments, "theme_hits": hits}, config.gold_path, ids)
+        return tables
+
+    return [
+        lambda: {"theme_by_guest": theme_by_guest(segments, tokens, hits, themes, config.resamples, config.seed,
+                                                  paragraphs)},
+        lambda: {"cooccurrence_edges": cooccurrence_edges([build_dfm(segments, tokens, "sentence"), paragraphs],
+                                                          min_count=config.min_count)},
+        lambda: {"plg_slg_balance": theme_balance(segments, hits, "PLG", "SLG", config.resamples, config.seed)
+                 if {"PLG", "SLG"} <= set(ids) else pd.DataFrame()},
+        lambda: {"kwic": kwic_for_hits(segments, hits)},
+        lambda: {"theme_cooccurrence": theme_cooccurrence(theme_indicator(segments, hits, themes), hits, themes)},
+        validation,
+        lambda: {"tfidf_terms": tfidf_terms(paragraphs, top_k=config.top_k),
+                 "keyness": keyness(paragraphs, top_k=config.top_k, min_count=config.min_count)},
+        lambda: {"corpus_summary": corpus_summary(segments, paragraphs), "themes": codebook_table(themes)},
+    ]
+
+
 def corpus_tables(documents: dict[str, pd.DataFrame], themes: list[Theme], config: BuildConfig,
                   say: Callable[[str], None] = lambda m: None,
-                  warn: Callable[[str], None] = _warn) -> dict[str, pd.DataFrame]:
-    """Every other table, from the documents' segments, tokens and theme hits: the theme
-    tables (:func:`theme_tables`) and the term tables (:func:`term_tables`), the two computed
-    side by side.
+                  warn: Callable[[str], None] = _warn,
+                  publish: Callable[[dict[str, pd.DataFrame]], object] | None = None,
+                  alongside: list[Callable[[], object]] = ()) -> list:
+    """The results of every :func:`corpus_table_jobs` job, computed side by side: its tables,
+    or what ``publish`` returns for them (the build writes each job's tables in the process
+    that computed them, and only file names travel back); then the results of the
+    ``alongside`` jobs, run by the same processes (the build writes the documents' tables).
 
     A document in a language the codebook has no terms for (in some theme) gets one warning
     line through ``warn`` (stderr, even when quiet): its shares would read as "never discussed".
@@ -250,45 +292,16 @@ def corpus_tables(documents: dict[str, pd.DataFrame], themes: list[Theme], confi
     for line in coverage_warnings(document_languages(documents["segments"]), {t.id: t.languages() for t in themes}):
         warn(line)
     say(f"scoring {len(themes)} themes, distinctive terms and co-occurrence")
-    parts = (lambda: theme_tables(documents, themes, config), lambda: term_tables(documents, config))
-    tables = {}
-    for part in in_parallel(lambda index: parts[index](), [0, 1]):
-        tables.update(part)
-    return tables
+    publish = publish or (lambda tables: tables)
+    jobs = [lambda job=job: publish(job()) for job in corpus_table_jobs(documents, themes, config)]
+    work = jobs + list(alongside)
+    return in_parallel(lambda index: work[index](), list(range(len(work))))  # the jobs are inherited: only indices travel
 
 
-def theme_tables(documents: dict[str, pd.DataFrame], themes: list[Theme], config: BuildConfig) -> dict[str, pd.DataFrame]:
-    """The corpus summary, the codebook, shares and intervals per guest (or section), the
-    PLG–SLG balance, theme co-occurrence, concordance lines, validation against the labels."""
-    segments, tokens, hits = documents["segments"], documents["tokens"], documents["theme_hits"]
-    paragraphs = build_dfm(segments, tokens, "paragraph")
-    tables = {
-        "corpus_summary": corpus_summary(segments, paragraphs),
-        "themes": codebook_table(themes),
-        "theme_by_guest": theme_by_guest(segments, tokens, hits, themes, config.resamples, config.seed, paragraphs),
-        "plg_slg_balance": theme_balance(segments, hits, "PLG", "SLG", config.resamples, config.seed)
-        if {"PLG", "SLG"} <= {t.id for t in themes} else pd.DataFrame(),
-        "theme_cooccurrence": theme_cooccurrence(theme_indicator(segments, hits, themes), hits, themes),
-        "kwic": kwic_for_hits(segments, hits),
-    }
-    validation = validation_tables(segments, hits, [t.id for t in themes], config.gold_path)
-    if validation:
-        tables.update(validation)
-        tables["tagger_disagreements"] = disagreements({"segments": segments, "theme_hits": hits}, config.gold_path,
-                                                       [t.id for t in themes])
-    return tables
-
-
-def term_tables(documents: dict[str, pd.DataFrame], config: BuildConfig) -> dict[str, pd.DataFrame]:
-    """TF-IDF, keyness and term co-occurrence, keyed by (document, guest): same-titled
-    sections of two chapters are two units."""
-    segments, tokens = documents["segments"], documents["tokens"]
-    paragraphs, sentences = build_dfm(segments, tokens, "paragraph"), build_dfm(segments, tokens, "sentence")
-    return {
-        "tfidf_terms": tfidf_terms(paragraphs, top_k=config.top_k),
-        "keyness": keyness(paragraphs, top_k=config.top_k, min_count=config.min_count),
-        "cooccurrence_edges": cooccurrence_edges([sentences, paragraphs], min_count=config.min_count),
-    }
+def in_order(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The tables in publishing order (:data:`TABLE_ORDER`, then any others as they came)."""
+    first = [name for name in TABLE_ORDER if name in tables]
+    return {name: tables[name] for name in first + [name for name in tables if name not in first]}
 
 
 def compute_tables(config: BuildConfig | None = None, say: Callable[[str], None] = lambda m: None) -> dict[str, pd.DataFrame]:
@@ -296,9 +309,9 @@ def compute_tables(config: BuildConfig | None = None, say: Callable[[str], None]
     config = config or BuildConfig()
     themes = load_codebook(config.codebook)  # a malformed codebook fails before any chapter is read
     tables = read_documents(config, themes, say)
-    tables.update(corpus_tables(tables, themes, config, say))
-    first = [name for name in TABLE_ORDER if name in tables]
-    return {name: tables[name] for name in first + [name for name in tables if name not in first]}
+    for part in corpus_tables(tables, themes, config, say):
+        tables.update(part)
+    return in_order(tables)
 
 
 def table_files(name: str) -> tuple[str, ...]:
@@ -306,17 +319,24 @@ def table_files(name: str) -> tuple[str, ...]:
     return (f"{name}.parquet",) if name == "tokens" else (f"{name}.parquet", f"{name}.csv")
 
 
-def write_tables(tables: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
-    """Every table's files (:func:`table_files`), each written atomically; the files are
-    shared among processes, which inherit the tables rather than receive them."""
-    jobs = [(name, file_name) for name in tables for file_name in table_files(name)]
+def write_table(frame: pd.DataFrame, name: str, folder: Path) -> list[Path]:
+    """One table's files (:func:`table_files`), each written atomically."""
+    return [(write_parquet if file.endswith(".parquet") else write_csv)(frame, folder / file) for file in table_files(name)]
 
-    def write(job: tuple[str, str]) -> Path:
-        name, file_name = job
-        writer = write_parquet if file_name.endswith(".parquet") else write_csv
-        return writer(tables[name], folder / file_name)
 
-    return in_parallel(write, jobs)
+def publish_tables(config: BuildConfig, folder: Path, say: Callable[[str], None] = lambda m: None) -> list[Path]:
+    """Compute every table for ``config`` and write its files into ``folder``; return them.
+
+    The same tables as :func:`compute_tables`, written by the processes that compute them: the
+    documents' tables are written while the corpus tables are computed, and no table travels
+    between processes to be written.
+    """
+    themes = load_codebook(config.codebook)  # a malformed codebook fails before any chapter is read
+    documents = read_documents(config, themes, say)
+    parts = corpus_tables(documents, themes, config, say,
+                          publish=lambda tables: [p for name, frame in tables.items() for p in write_table(frame, name, folder)],
+                          alongside=[lambda name=name: write_table(documents[name], name, folder) for name in DOCUMENT_TABLES])
+    return [path for part in parts for path in part]
 
 
 def build_manifest(config: BuildConfig, written: list[Path]) -> dict:
@@ -349,9 +369,8 @@ def stage_tables(run: RunFolder, config: BuildConfig, force: bool, say) -> list[
         say(f"tables up to date (key {key})")
         run.carry_over(PROCESSED, [*read_json(final / BUILD_MANIFEST)["files"], BUILD_MANIFEST])
         return []
-    tables = compute_tables(config, say)
     folder = run.staged(PROCESSED)
-    written = write_tables(tables, folder)
+    written = publish_tables(config, folder, say)
     write_json(build_manifest(config, written), folder / BUILD_MANIFEST)
     return written
 
