@@ -300,3 +300,23 @@ def test_english_text_gives_the_same_tokens_with_both_backends(tokenizer, refere
 def test_names_are_not_lemmatised_as_english_words(tokenizer):
     # simplemma reads MaaS as a plural (maas → maa), Hugging as a verb, and capitalises Linux
     assert tokenizer.tokenize("MaaS平台、Hugging Face和Linux") == ["maas", "平台", "Hugging Face", "linux"]
+
+
+def test_gc_paused_turns_the_collector_off_and_restores_it_even_on_error():
+    import gc
+
+    from analysis.tokenizer import gc_paused
+
+    assert gc.isenabled()
+    with pytest.raises(ZeroDivisionError):
+        with gc_paused():
+            assert not gc.isenabled()
+            1 / 0
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # off before, off after: never switched on behind the caller's back
+    finally:
+        gc.enable()

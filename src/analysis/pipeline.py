@@ -49,7 +49,7 @@ from .stats import theme_balance, theme_by_guest
 from .summary import corpus_summary
 from .themes import (Theme, codebook_table, coverage_warnings, default_codebook_path, document_languages, find_theme_hits,
                      load_codebook, theme_indicator)
-from .tokenizer import Tokenizer, tokenize_segments
+from .tokenizer import Tokenizer, gc_paused, tokenize_segments
 from .validation import disagreements, label_files, validation_tables
 
 DEFAULT_GOLD = LABELS_DIR / "theme_gold.csv"
@@ -175,9 +175,10 @@ def document_tables(file: Path, reading: DocumentPass) -> dict[str, pd.DataFrame
     A corpus's tables are its documents' tables one after the other, so documents can be read
     in parallel.
     """
-    segments, _ = load_chapter(file, reading.embedded_questions, reading.profile)
-    return {"segments": segments, "tokens": tokenize_segments(segments, reading.tokenizer),
-            "theme_hits": find_theme_hits(segments, reading.themes)}
+    with gc_paused():
+        segments, _ = load_chapter(file, reading.embedded_questions, reading.profile)
+        return {"segments": segments, "tokens": tokenize_segments(segments, reading.tokenizer),
+                "theme_hits": find_theme_hits(segments, reading.themes)}
 
 
 #: the work each process of :func:`in_parallel` does (set before the processes fork)

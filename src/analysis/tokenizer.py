@@ -497,7 +497,7 @@ def tokenize_segments(segments: pd.DataFrame, tokenizer: Tokenizer | None = None
     the worker pool that used to share it out cost more to start and feed than it saved.
     """
     tokenizer = tokenizer or default_tokenizer()
-    with _gc_paused():
+    with gc_paused():
         tokens, stops, ends, lengths = _columns(tokenizer, segments["text"].tolist())
         token_ix, sentence_ix = _positions(ends, lengths)
         ids = np.repeat(segments["segment_id"].to_numpy(dtype=object), lengths)
@@ -514,9 +514,11 @@ def tokenize_segments(segments: pd.DataFrame, tokenizer: Tokenizer | None = None
 
 
 @contextmanager
-def _gc_paused():
-    """Millions of small tuples and strings, none of them cyclic: the cyclic garbage collector
-    would only rescan them again and again (a third of the run time on a large corpus)."""
+def gc_paused():
+    """The cyclic garbage collector off for a while (as it was, after). Reading a chapter makes
+    many small objects (parser tokens, tuples, strings) and almost no cycles: the collector
+    would only rescan them again and again (a third of the tokeniser's time on a large corpus,
+    a tenth of a chapter's reading). Any cycle made meanwhile is collected once it is back on."""
     enabled = gc.isenabled()
     gc.disable()
     try:
