@@ -294,7 +294,11 @@ def corpus_tables(documents: dict[str, pd.DataFrame], themes: list[Theme], confi
         warn(line)
     say(f"scoring {len(themes)} themes, distinctive terms and co-occurrence")
     publish = publish or (lambda tables: tables)
-    jobs = [lambda job=job: publish(job()) for job in corpus_table_jobs(documents, themes, config)]
+    def run(job):
+        with gc_paused():  # as in reading a chapter: many objects, few cycles
+            return publish(job())
+
+    jobs = [lambda job=job: run(job) for job in corpus_table_jobs(documents, themes, config)]
     work = jobs + list(alongside)
     return in_parallel(lambda index: work[index](), list(range(len(work))))  # the jobs are inherited: only indices travel
 
