@@ -35,8 +35,9 @@ def kwic_for_hits(segments: pd.DataFrame, hits: pd.DataFrame, width: int = 25, r
     units = segments.loc[segments["role"].isin(roles), ["segment_id", "guest", "question", "text"]]
     lines = hits[["theme", "term", "segment_id", "char_start", "char_end"]].merge(units, on="segment_id", how="inner",
                                                                                sort=False)
+    # plain lists: iterating pandas string columns value by value costs more than the slicing
     contexts = [_context(text, start, end, width)
-                for text, start, end in zip(lines["text"], lines["char_start"], lines["char_end"])]
+                for text, start, end in zip(*(lines[c].tolist() for c in ("text", "char_start", "char_end")))]
     lines["left"] = [c[0] for c in contexts]
     lines["match"] = [c[1] for c in contexts]
     lines["right"] = [c[2] for c in contexts]
