@@ -195,13 +195,14 @@ def _smaller(first, second):
 
 
 def _cells(*values) -> list[np.ndarray]:
-    """Numbers or arrays as float arrays of one shape (a cell per element)."""
-    return [np.array(v, dtype=float) for v in np.broadcast_arrays(*values)]
+    """Numbers or arrays as float arrays of one shape, at least one-dimensional (a cell per
+    element)."""
+    return [np.atleast_1d(np.array(v, dtype=float)) for v in np.broadcast_arrays(*values)]
 
 
 def _clopper_pearson_bounds(k, n, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
     """:func:`clopper_pearson` of every cell (NaN where n ≤ 0)."""
-    k, n = (np.atleast_1d(x) for x in _cells(k, n))
+    k, n = _cells(k, n)
     alpha = 1 - level
     low, high = np.zeros(k.shape), np.ones(k.shape)
     empty = n <= 0
@@ -224,7 +225,7 @@ def clopper_pearson(k: float, n: float, level: float = LEVEL) -> tuple[float, fl
 
 def _garwood_bounds(count, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
     """:func:`garwood` of every cell."""
-    (count,) = (np.atleast_1d(x) for x in _cells(count))
+    (count,) = _cells(count)
     alpha = 1 - level
     low = np.zeros(count.shape)
     positive = ~(count <= 0)
@@ -241,7 +242,7 @@ def garwood(count: float, level: float = LEVEL) -> tuple[float, float]:
 def _share_bounds(k, n, variance, shrink, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(low, high, design effect) of the proportions k/n given their bootstrap variances and
     :func:`_t_shrink` factors, cell by cell (NaN where n ≤ 0); see :func:`share_interval`."""
-    k, n, variance, shrink = (np.atleast_1d(x) for x in _cells(k, n, variance, shrink))
+    k, n, variance, shrink = _cells(k, n, variance, shrink)
     empty = n <= 0
     with np.errstate(divide="ignore", invalid="ignore"):  # the cells of empty or 0/n shares
         p = k / n
@@ -270,7 +271,7 @@ def share_interval(k: float, n: float, bootstrap_draws: np.ndarray, clusters: in
 def _rate_bounds(count, exposure, variance, shrink, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
     """(low, high) of the rates count/exposure given their bootstrap variances and
     :func:`_t_shrink` factors, cell by cell (NaN where exposure ≤ 0); see :func:`rate_interval`."""
-    count, exposure, variance, shrink = (np.atleast_1d(x) for x in _cells(count, exposure, variance, shrink))
+    count, exposure, variance, shrink = _cells(count, exposure, variance, shrink)
     empty = exposure <= 0
     with np.errstate(divide="ignore", invalid="ignore"):  # the cells without exposure
         rate = count / exposure
