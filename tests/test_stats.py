@@ -624,12 +624,14 @@ def _bits(values):
     return np.asarray(values, dtype=float).view(np.int64).tolist()
 
 
-# cells that take every branch: k = 0, k = n, n = 0, the floor binding at either end, a design
+# cells that take every branch: k = 0, k = n (with and without a variance: the design effect is 1
+# there whatever the variance, as binomial variance 0 leaves nothing to compare), n = 0, the floor binding at either end, a design
 # effect below 1, one cluster, two clusters, a huge variance, and a NaN variance (Python's
 # max(1.0, NaN) is 1.0; numpy's maximum would be NaN)
 SHARE_CELLS = [(0, 17, 0.0, 6), (17, 17, 0.0, 6), (0, 0, 0.0, 3), (1, 20, 0.5, 5), (19, 20, 0.5, 5),
                (6, 20, 0.001, 200), (6, 20, 0.0125, 5), (3, 12, 0.0, 1), (500, 1000, 0.0, 2), (4, 10, 0.16, 2),
-               (2, 20, 0.25, 5), (18, 20, 0.25, 5), (7, 52, 0.004, 13), (6, 20, np.nan, 5)]
+               (2, 20, 0.25, 5), (18, 20, 0.25, 5), (7, 52, 0.004, 13), (6, 20, np.nan, 5),
+               (0, 17, 0.01, 6), (17, 17, 0.01, 6)]
 
 
 def test_the_share_formula_on_arrays_equals_the_plain_formula_cell_by_cell():
@@ -811,3 +813,44 @@ def test_the_balance_table_equals_the_guest_by_guest_definition(seed):
     assert _bits(got[["balance", "balance_low", "balance_high"]]) == _bits([e[4:7] for e in expected])
     assert got["resamples_undefined"].tolist() == [e[7] for e in expected]
     assert table["balance"].notna().sum() >= 3 and table["balance"].isna().sum() >= 0
+
+
+def test_the_level_reaches_the_exact_intervals():
+    expected = sps.binomtest(3, 12).proportion_ci(0.5, method="exact")
+    assert clopper_pearson(3, 12, 0.5) == pytest.approx((expected.low, expected.high), abs=1e-12)
+    assert garwood(4, 0.5) == pytest.approx((sps.chi2.ppf(0.25, 8) / 2, sps.chi2.ppf(0.75, 10) / 2))
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_hits_in_a_wordless_question_give_no_rate_and_no_warning():
+    low, high = cluster_rate([1], [0], bootstrap_weights(1, 20, 1))
+    assert np.isnan(low) and np.isnan(high)
+
+
+def test_a_row_without_a_guest_is_in_no_group():
+    units = pd.DataFrame({"segment_id": ["a", "b", "c"], "guest": ["甲", None, "甲"], "question_id": ["Q1", "Q1", "Q2"],
+                          "document": "d"})
+    assert [(g, p.tolist(), c.tolist()) for _, g, p, c, _ in guest_clusters(units)] == [("甲", [0, 2], [0, 1])]
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_a_wordless_guest_and_a_one_word_guest():
+    # 丙 has no word: no rate for a theme with a hit (x/0) nor for one without (0/0), quietly;
+    # 丁 has one word and one PLG hit: 1000 per 1k tokens
+    segments = pd.DataFrame([("a", "丙", "answer", "Q", D), ("b", "丁", "answer", "Q9", D)], columns=SEGMENTS.columns)
+    tokens = pd.DataFrame({"segment_id": ["b"], "token": "词", "sentence_index": 0, "is_stopword": False})
+    hits = pd.DataFrame({"segment_id": ["a", "b"], "theme": ["PLG", "PLG"]})
+    table = theme_by_guest(segments, tokens, hits, THEMES[:2], resamples=20, seed=1).set_index(["guest", "theme"])
+    assert table["hits_per_1k"].isna().tolist() == [True, True, False, False]
+    assert table.loc[("丁", "PLG"), "hits_per_1k"] == 1000.0 and table.loc[("丁", "SLG"), "hits_per_1k"] == 0.0
+
+
+def test_an_answer_without_a_question_id_is_prompted_by_no_heading():
+    # a3's question id is missing; the last question seen (Q2) carries SLG in its heading. The
+    # missing id must not be read as "the last question".
+    segments = pd.DataFrame([("q1", "甲", "question", "Q1", D), ("a1", "甲", "answer", "Q1", D),
+                             ("q2", "甲", "question", "Q2", D), ("a2", "甲", "answer", "Q2", D),
+                             ("a3", "甲", "answer", None, D)], columns=SEGMENTS.columns)
+    hits = pd.DataFrame({"segment_id": ["q2", "a2", "a3"], "theme": ["SLG", "SLG", "SLG"]})
+    row = theme_by_guest(segments, TOKENS, hits, THEMES[:2], resamples=20, seed=1).set_index("theme").loc["SLG"]
+    assert (row["paragraphs"], row["prompted"], row["unprompted"]) == (2, 1, 1)

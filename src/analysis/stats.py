@@ -210,8 +210,7 @@ def _clopper_pearson_bounds(k, n, level: float = LEVEL) -> tuple[np.ndarray, np.
     lower, upper = ~(k <= 0) & ~empty, ~(k >= n) & ~empty
     low[lower] = special.betaincinv(k[lower], n[lower] - k[lower] + 1, alpha / 2)
     high[upper] = special.betaincinv(k[upper] + 1, n[upper] - k[upper], 1 - alpha / 2)
-    low[empty] = high[empty] = np.nan
-    return low, high
+    return np.where(empty, np.nan, low), np.where(empty, np.nan, high)
 
 
 def clopper_pearson(k: float, n: float, level: float = LEVEL) -> tuple[float, float]:
@@ -255,9 +254,9 @@ def _share_bounds(k, n, variance, shrink, level: float = LEVEL) -> tuple[np.ndar
         # huge design effect (one or two questions) would push a bound to 0 or 1 in floating point.
         floor = _larger(np.where(k > 0, 1 / p, 0.0), np.where(k < n, 1 / (1 - p), 0.0))
         n_eff = _smaller(n, _larger(n_eff, floor))
-        low, high = _clopper_pearson_bounds(p * n_eff, np.where(empty, 0.0, n_eff), level)
-    deff[empty] = np.nan
-    return low, high, deff
+        # where n = 0, n_eff is 0 too (n / deff · shrink, and no floor): NaN bounds
+        low, high = _clopper_pearson_bounds(p * n_eff, n_eff, level)
+    return low, high, np.where(empty, np.nan, deff)
 
 
 def share_interval(k: float, n: float, bootstrap_draws: np.ndarray, clusters: int,
@@ -280,10 +279,9 @@ def _rate_bounds(count, exposure, variance, shrink, level: float = LEVEL) -> tup
         exposure_eff = _smaller(exposure, exposure / deff * shrink)
         # as for shares: observed hits are worth at least one hit
         exposure_eff = np.where(count > 0, _smaller(exposure, _larger(exposure_eff, 1 / rate)), exposure_eff)
-        low, high = _garwood_bounds(np.where(empty, 0.0, rate * exposure_eff), level)
-        low, high = low / exposure_eff, high / exposure_eff
-    low[empty] = high[empty] = np.nan
-    return low, high
+        low, high = _garwood_bounds(rate * exposure_eff, level)
+        # no exposure, no rate: NaN, as the scalar formula returned it (not whatever 0/0 gives)
+        return np.where(empty, np.nan, low / exposure_eff), np.where(empty, np.nan, high / exposure_eff)
 
 
 def rate_interval(count: float, exposure: float, bootstrap_draws: np.ndarray, clusters: int,
@@ -341,13 +339,14 @@ def guest_clusters(units: pd.DataFrame) -> list[tuple[str, str, np.ndarray, np.n
     pandas group per guest. The cluster numbering matters: column j of
     :func:`bootstrap_weights` is the j-th cluster, so another numbering draws other resamples.
     """
-    number = units.groupby(["document", "guest"], sort=False).ngroup().to_numpy(dtype=float)
+    grouped = units.groupby(["document", "guest"], sort=False)
+    number = grouped.ngroup().to_numpy()  # NaN (a float array) for a row without a guest
     # every label numbered once over the whole table; within a guest, numbering those numbers by
     # first appearance numbers the labels by first appearance
     labels, _ = pd.factorize(cluster_labels(units))
     order = np.argsort(number, kind="stable")  # rows without a guest (NaN) sort last, in no group
-    starts = np.searchsorted(number[order], np.arange(int(np.nanmax(number, initial=-1)) + 2))
-    documents, guests = units["document"].to_numpy(dtype=object), units["guest"].to_numpy(dtype=object)
+    starts = np.searchsorted(number[order], np.arange(grouped.ngroups + 1))
+    documents, guests = units["document"].to_numpy(), units["guest"].to_numpy()
     groups = []
     for start, end in zip(starts[:-1], starts[1:]):
         positions = order[start:end]
@@ -379,7 +378,9 @@ def theme_by_guest(segments: pd.DataFrame, tokens: pd.DataFrame, hits: pd.DataFr
     asked = question_themes(segments, hits)
     # whether each paragraph's question heading carries each theme (paragraphs × themes),
     # looked up once per distinct question
-    question_codes, question_ids = pd.factorize(units["question_id"].to_numpy(dtype=object), use_na_sentinel=False)
+    # (a missing question id is a value of its own, never a heading's: not code −1, which would
+    # pick the last question's row)
+    question_codes, question_ids = pd.factorize(units["question_id"], use_na_sentinel=False)
     heading = np.array([[(qid, theme_id) in asked for theme_id in theme_ids] for qid in question_ids],
                        dtype=bool).reshape(len(question_ids), len(theme_ids))
     prompted_present = present & heading[question_codes]
@@ -409,7 +410,7 @@ def theme_by_guest(segments: pd.DataFrame, tokens: pd.DataFrame, hits: pd.DataFr
         exposures.append(tokens_by_cluster.sum())
         total_tokens.append(int(token_counts[positions].sum()))
     if not parts or not themes:
-        return pd.DataFrame([], columns=THEME_BY_GUEST_COLUMNS)
+        return pd.DataFrame(columns=THEME_BY_GUEST_COLUMNS)
     # every guest × theme cell at once, guest by guest and theme by theme (the table's row order)
     k, hit_counts, prompted, share_variance, rate_variance = (np.concatenate(cells) for cells in zip(*parts))
     per_guest = len(themes)
@@ -453,15 +454,15 @@ def theme_balance(segments: pd.DataFrame, hits: pd.DataFrame, theme_a: str = "PL
         undefined.append(int((~defined).sum()))
         shrinks.append(_t_shrink(clusters, LEVEL))
     if not keys:
-        return pd.DataFrame([], columns=BALANCE_COLUMNS)
+        return pd.DataFrame(columns=BALANCE_COLUMNS)
     a, b = np.array(a_counts), np.array(b_counts)
     # q = a / (a + b) as a share of the paragraphs with either theme; NaN where neither occurs
     q_low, q_high, _ = _share_bounds(a, a + b, variances, shrinks)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(invalid="ignore"):  # 0 / 0 where neither theme occurs
         balance = np.where(a + b > 0, (a - b) / (a + b), np.nan)
     return pd.DataFrame({
         "document": [d for d, _ in keys], "guest": [g for _, g in keys], "theme_a": theme_a, "theme_b": theme_b,
         "paragraphs_a": a, "paragraphs_b": b, "balance": balance,
         "balance_low": 2 * q_low - 1, "balance_high": 2 * q_high - 1, "resamples": resamples,
-        "resamples_undefined": np.array(undefined, dtype=np.int64), "seed": seed,
+        "resamples_undefined": undefined, "seed": seed,
     }, columns=BALANCE_COLUMNS)
