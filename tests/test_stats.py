@@ -564,3 +564,293 @@ def test_real_chapter_balance_is_in_range_with_its_interval(segments, themed):
     table = theme_balance(segments, hits, resamples=300, seed=1).dropna(subset=["balance"])
     assert table["balance"].between(-1, 1).all()
     assert ((table["balance_low"] <= table["balance"] + 1e-12) & (table["balance"] <= table["balance_high"] + 1e-12)).all()
+
+
+# -- the vectorised table equals the per-cell definition, bit for bit ----------------------------
+#
+# theme_by_guest and theme_balance compute every guest × theme cell in a few array operations. The
+# published tables must not change by a single bit, so the array code is checked against the plain
+# Python formula of the module doc, one cell at a time (``_plain_share_interval`` and
+# ``_plain_rate_interval`` below: the scalar code as it was before the tables were vectorised), and
+# the tables against a loop over guests and themes calling cluster_proportion / cluster_rate.
+
+from math import inf  # noqa: E402
+
+from scipy import special  # noqa: E402
+
+from analysis.stats import (  # noqa: E402
+    _bootstrap_variance,
+    _bootstrap_variances,
+    _cluster_totals,
+    _rate_bounds,
+    _share_bounds,
+    _t_shrink,
+    guest_clusters,
+)
+
+
+def _plain_share_interval(k, n, variance, clusters, level=0.95):
+    if n <= 0:
+        return (np.nan, np.nan, np.nan)
+    p = k / n
+    binomial = p * (1 - p) / n
+    deff = max(1.0, variance / binomial) if binomial > 0 else 1.0
+    n_eff = n / deff * _t_shrink(clusters, level)
+    floor = max(1 / p if k > 0 else 0.0, 1 / (1 - p) if k < n else 0.0)
+    n_eff = min(n, max(n_eff, floor))
+    k_eff, alpha = p * n_eff, 1 - level
+    low = 0.0 if k_eff <= 0 else float(special.betaincinv(k_eff, n_eff - k_eff + 1, alpha / 2))
+    high = 1.0 if k_eff >= n_eff else float(special.betaincinv(k_eff + 1, n_eff - k_eff, 1 - alpha / 2))
+    return low, high, deff
+
+
+def _plain_rate_interval(count, exposure, variance, clusters, level=0.95):
+    if exposure <= 0:
+        return (np.nan, np.nan)
+    rate = count / exposure
+    poisson = rate / exposure
+    deff = max(1.0, variance / poisson) if poisson > 0 else 1.0
+    exposure_eff = min(exposure, exposure / deff * _t_shrink(clusters, level))
+    if count > 0:
+        exposure_eff = min(exposure, max(exposure_eff, 1 / rate))
+    effective, alpha = rate * exposure_eff, 1 - level
+    low = 0.0 if effective <= 0 else float(special.gammaincinv(effective, alpha / 2))
+    high = float(special.gammaincinv(effective + 1, 1 - alpha / 2))
+    return low / exposure_eff, high / exposure_eff
+
+
+def _bits(values):
+    """Floats as their bit patterns (NaN equal to NaN, 0.0 unequal to −0.0)."""
+    return np.asarray(values, dtype=float).view(np.int64).tolist()
+
+
+# cells that take every branch: k = 0, k = n (with and without a variance: the design effect is 1
+# there whatever the variance, as binomial variance 0 leaves nothing to compare), n = 0, the floor binding at either end, a design
+# effect below 1, one cluster, two clusters, a huge variance, and a NaN variance (Python's
+# max(1.0, NaN) is 1.0; numpy's maximum would be NaN)
+SHARE_CELLS = [(0, 17, 0.0, 6), (17, 17, 0.0, 6), (0, 0, 0.0, 3), (1, 20, 0.5, 5), (19, 20, 0.5, 5),
+               (6, 20, 0.001, 200), (6, 20, 0.0125, 5), (3, 12, 0.0, 1), (500, 1000, 0.0, 2), (4, 10, 0.16, 2),
+               (2, 20, 0.25, 5), (18, 20, 0.25, 5), (7, 52, 0.004, 13), (6, 20, np.nan, 5),
+               (0, 17, 0.01, 6), (17, 17, 0.01, 6)]
+
+
+def test_the_share_formula_on_arrays_equals_the_plain_formula_cell_by_cell():
+    k, n, variance, clusters = (np.array(column) for column in zip(*SHARE_CELLS))
+    shrink = [_t_shrink(g, 0.95) for g in clusters]
+    low, high, deff = _share_bounds(k, n, variance, shrink)
+    expected = [_plain_share_interval(*cell) for cell in SHARE_CELLS]
+    assert _bits(low) == _bits([e[0] for e in expected])
+    assert _bits(high) == _bits([e[1] for e in expected])
+    assert _bits(deff) == _bits([e[2] for e in expected])
+    low50, high50, _ = _share_bounds(k, n, variance, [_t_shrink(g, 0.5) for g in clusters], level=0.5)
+    expected50 = [_plain_share_interval(*cell, level=0.5) for cell in SHARE_CELLS]
+    assert _bits(low50) == _bits([e[0] for e in expected50]) and _bits(high50) == _bits([e[1] for e in expected50])
+
+
+RATE_CELLS = [(0, 1000, 0.0, 5), (4, 2000, 0.0, 1), (6, 200, 0.0018, 2), (15, 1000, 2.78e-5, 10),
+              (1, 1010, 1e-3, 2), (0, 0, 0.0, 3), (3, 0, 0.0, 2), (46, 9000, 1e-6, 13), (2, 500, inf, 4), (2, 500, np.nan, 4)]
+
+
+def test_the_rate_formula_on_arrays_equals_the_plain_formula_cell_by_cell():
+    count, exposure, variance, clusters = (np.array(column) for column in zip(*RATE_CELLS))
+    for level in (0.95, 0.5):
+        low, high = _rate_bounds(count, exposure, variance, [_t_shrink(g, level) for g in clusters], level)
+        expected = [_plain_rate_interval(*cell, level=level) for cell in RATE_CELLS]
+        assert _bits(low) == _bits([e[0] for e in expected])
+        assert _bits(high) == _bits([e[1] for e in expected])
+
+
+def test_the_scalar_intervals_are_the_plain_formula():
+    for k, n, variance, clusters in SHARE_CELLS:
+        # draws whose corrected variance is the cell's: two values alternating
+        spread = np.sqrt(variance * (clusters - 1) / clusters * 999 / 1000) if clusters > 1 else 0.0
+        draws = np.tile([0.5 - spread, 0.5 + spread], 500)
+        got = share_interval(k, n, draws, clusters)
+        assert _bits(got) == _bits(_plain_share_interval(k, n, _bootstrap_variance(draws, clusters), clusters))
+    for count, exposure, variance, clusters in RATE_CELLS[:-1]:
+        draws = np.tile([0.01, 0.03], 50)
+        got = rate_interval(count, exposure, draws, clusters)
+        assert _bits(got) == _bits(_plain_rate_interval(count, exposure, _bootstrap_variance(draws, clusters),
+                                                        clusters))
+
+
+def test_clopper_pearson_of_no_trial_and_a_nan_count_are_as_the_scalar_test_makes_them():
+    # k ≤ 0 and k ≥ n are tested as such (not k > 0, k < n): a NaN count gives NaN bounds, not 0 and 1
+    low, high = clopper_pearson(np.nan, 5)
+    assert np.isnan(low) and np.isnan(high)
+    assert all(np.isnan(clopper_pearson(3, -1)))
+    assert np.isnan(garwood(np.nan)[0])
+
+
+def test_row_variances_equal_the_one_row_definition_bit_for_bit():
+    rng = np.random.default_rng(4)
+    for clusters, resamples in [(7, 2000), (13, 501), (2, 2), (3, 1), (1, 40), (5, 0)]:
+        draws = rng.random((6, resamples))
+        if resamples > 3:
+            draws[2, [0, 3]] = np.nan  # two resamples left out of one row
+            draws[4, :-1] = np.nan  # one draw left: no variance
+        expected = [_bootstrap_variance(row, clusters) for row in draws]
+        assert _bits(_bootstrap_variances(draws, clusters)) == _bits(expected)
+        # a transposed (column-major) input must be summed as the rows are
+        assert _bits(_bootstrap_variances(np.asfortranarray(draws), clusters)) == _bits(expected)
+    assert _bootstrap_variances(np.array([[0.2, 0.6]]), 2).tolist() == [pytest.approx(0.16)]
+
+
+def test_cluster_totals_sum_each_clusters_rows():
+    values = np.array([[1, 0], [2, 5], [0, 1], [4, 0]])
+    assert _cluster_totals(np.array([1, 0, 1, 2]), values, 3).tolist() == [[2, 5], [1, 1], [4, 0]]
+
+
+def test_guests_and_their_clusters_are_those_of_groupby_and_factorize():
+    # 甲 and 乙 interleave; Q2 comes before Q1 in 甲's answers; 乙 also has a Q1; a second document
+    # has a guest 甲 too (another unit); a paragraph without a question is a cluster of its own.
+    units = pd.DataFrame(
+        [("a", "甲", "Q2", "d1"), ("b", "乙", "Q1", "d1"), ("c", "甲", "Q1", "d1"), ("d", "甲", "Q2", "d1"),
+         ("e", "甲", "", "d1"), ("f", "甲", "Q1", "d2"), ("g", "乙", "Q1", "d1"), ("h", "甲", "Q1", "d1")],
+        columns=["segment_id", "guest", "question_id", "document"])
+    got = guest_clusters(units)
+    assert [(d, g, p.tolist(), c.tolist(), n) for d, g, p, c, n in got] == [
+        ("d1", "甲", [0, 2, 3, 4, 7], [0, 1, 0, 2, 1], 3),
+        ("d1", "乙", [1, 6], [0, 0], 1),
+        ("d2", "甲", [5], [0], 1),
+    ]
+    assert guest_clusters(units.iloc[:0]) == []
+
+
+def _interview(seed, guests=4):
+    """Random answers of a few guests in two documents, interleaved, with wordless paragraphs
+    (so that some resamples of some guests draw no word: NaN draws, left out)."""
+    rng = np.random.default_rng(seed)
+    rows, tokens, hits = [], [], []
+    for i in range(60):
+        guest = f"g{rng.integers(guests)}"
+        question = "" if rng.random() < 0.15 else f"Q{rng.integers(6)}"
+        sid = f"s{i:03d}"
+        rows.append((sid, guest, "answer", question, f"d{i // 40}"))
+        words = int(rng.choice([0, 0, 3, 8, 20]))
+        tokens += [(sid, "词")] * words
+        if words:  # a hit is a word
+            hits += [(sid, theme_id) for theme_id in ("PLG", "SLG", "ARR") for _ in range(rng.poisson(0.5))]
+    for q in range(6):  # headings: Q0 and Q3 carry PLG
+        rows.append((f"q{q}", "g0", "question", f"Q{q}", "d0"))
+    hits += [("q0", "PLG"), ("q3", "PLG"), ("q3", "SLG")]
+    segments = pd.DataFrame(rows, columns=SEGMENTS.columns)
+    tokens = pd.DataFrame(tokens, columns=["segment_id", "token"]).assign(sentence_index=0, is_stopword=False)
+    return segments, tokens, pd.DataFrame(hits, columns=["segment_id", "theme"])
+
+
+def _theme_by_guest_cell_by_cell(segments, tokens, hits, themes, resamples, seed):
+    """The table's intervals by the definition: one guest, one theme at a time."""
+    units = answer_units(segments, tokens)
+    units["cluster"] = cluster_labels(units)
+    rows = []
+    for _, group in units.groupby(["document", "guest"], sort=False):
+        codes, names = pd.factorize(group["cluster"])
+        weights = bootstrap_weights(len(names), resamples, seed)
+        for theme_ in themes:
+            tagged = hits.loc[hits["theme"] == theme_.id, "segment_id"]
+            counts = group["segment_id"].map(tagged.value_counts()).fillna(0).to_numpy()
+            share = cluster_proportion(np.bincount(codes, weights=counts > 0), np.bincount(codes), weights)
+            rate = cluster_rate(np.bincount(codes, weights=counts), np.bincount(codes, weights=group["tokens"]), weights)
+            rows.append((*share, *rate))
+    return rows
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_table_equals_the_guest_by_guest_theme_by_theme_definition(seed):
+    segments, tokens, hits = _interview(seed)
+    table = theme_by_guest(segments, tokens, hits, THEMES, resamples=300, seed=seed)
+    expected = _theme_by_guest_cell_by_cell(segments, tokens, hits, THEMES, 300, seed)
+    columns = ["share_low", "share_high", "design_effect", "hits_per_1k_low", "hits_per_1k_high"]
+    got = table[columns].to_numpy().copy()
+    got[:, 3:] /= 1000
+    assert _bits(got) == _bits(np.array(expected) * np.array([1, 1, 1, 1, 1]))
+    # and the counts by a count of their own
+    units = answer_units(segments, tokens)
+    for row in table.itertuples():
+        mine = units.loc[(units["document"] == row.document) & (units["guest"] == row.guest), "segment_id"]
+        tagged = hits.loc[(hits["theme"] == row.theme) & hits["segment_id"].isin(mine), "segment_id"]
+        assert (row.answer_paragraphs, row.paragraphs, row.hits) == (len(mine), tagged.nunique(), len(tagged))
+    assert (table["design_effect"] > 1).any()  # the variances matter in these interviews
+
+
+def test_resamples_of_a_wordless_question_are_left_out_of_every_themes_rate_as_defined():
+    # a guest whose only words are in one of two questions: resamples of the other question alone
+    # are 0/0 for every theme (NaN, left out), and the rest of the row still counts
+    segments = pd.DataFrame([("a", "甲", "answer", "Q1", D), ("b", "甲", "answer", "Q2", D)], columns=SEGMENTS.columns)
+    tokens = pd.DataFrame({"segment_id": ["a"] * 5, "token": "词", "sentence_index": 0, "is_stopword": False})
+    hits = pd.DataFrame({"segment_id": ["a", "a", "a"], "theme": ["PLG", "SLG", "SLG"]})
+    table = theme_by_guest(segments, tokens, hits, THEMES, resamples=200, seed=4)
+    weights = bootstrap_weights(2, 200, 4)
+    assert (weights[:, 0] == 0).any()  # some resamples draw Q2 twice
+    for row, counts in zip(table.itertuples(), ([1, 0], [2, 0], [0, 0])):
+        low, high = cluster_rate(counts, [5, 0], weights)
+        assert _bits([row.hits_per_1k_low, row.hits_per_1k_high]) == _bits([1000 * low, 1000 * high])
+    assert table["hits_per_1k_low"].iloc[1] > 0 and table["hits_per_1k_low"].iloc[2] == 0
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_balance_table_equals_the_guest_by_guest_definition(seed):
+    segments, _, hits = _interview(seed, guests=5)
+    table = theme_balance(segments, hits, resamples=300, seed=seed)
+    answers = segments[segments["role"] == "answer"].copy()
+    answers["cluster"] = cluster_labels(answers)
+    expected = []
+    for (document, guest), group in answers.groupby(["document", "guest"], sort=False):
+        codes, names = pd.factorize(group["cluster"])
+        weights = bootstrap_weights(len(names), 300, seed)
+        has = [group["segment_id"].isin(hits.loc[hits["theme"] == t, "segment_id"]).to_numpy() for t in ("PLG", "SLG")]
+        a_draws, b_draws = (weights @ np.bincount(codes, weights=h) for h in has)
+        defined = a_draws + b_draws > 0
+        a, b = int(has[0].sum()), int(has[1].sum())
+        low, high, _ = (share_interval(a, a + b, a_draws[defined] / (a_draws + b_draws)[defined], len(names))
+                        if a + b else (np.nan, np.nan, np.nan))
+        expected.append((document, guest, a, b, (a - b) / (a + b) if a + b else np.nan, 2 * low - 1, 2 * high - 1,
+                         int((~defined).sum())))
+    got = table[["document", "guest", "paragraphs_a", "paragraphs_b", "balance", "balance_low", "balance_high",
+                 "resamples_undefined"]]
+    assert [tuple(r[:4]) for r in got.itertuples(index=False)] == [e[:4] for e in expected]
+    assert _bits(got[["balance", "balance_low", "balance_high"]]) == _bits([e[4:7] for e in expected])
+    assert got["resamples_undefined"].tolist() == [e[7] for e in expected]
+    assert table["balance"].notna().sum() >= 3 and table["balance"].isna().sum() >= 0
+
+
+def test_the_level_reaches_the_exact_intervals():
+    expected = sps.binomtest(3, 12).proportion_ci(0.5, method="exact")
+    assert clopper_pearson(3, 12, 0.5) == pytest.approx((expected.low, expected.high), abs=1e-12)
+    assert garwood(4, 0.5) == pytest.approx((sps.chi2.ppf(0.25, 8) / 2, sps.chi2.ppf(0.75, 10) / 2))
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_hits_in_a_wordless_question_give_no_rate_and_no_warning():
+    low, high = cluster_rate([1], [0], bootstrap_weights(1, 20, 1))
+    assert np.isnan(low) and np.isnan(high)
+
+
+def test_a_row_without_a_guest_is_in_no_group():
+    units = pd.DataFrame({"segment_id": ["a", "b", "c"], "guest": ["甲", None, "甲"], "question_id": ["Q1", "Q1", "Q2"],
+                          "document": "d"})
+    assert [(g, p.tolist(), c.tolist()) for _, g, p, c, _ in guest_clusters(units)] == [("甲", [0, 2], [0, 1])]
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_a_wordless_guest_and_a_one_word_guest():
+    # 丙 has no word: no rate for a theme with a hit (x/0) nor for one without (0/0), quietly;
+    # 丁 has one word and one PLG hit: 1000 per 1k tokens
+    segments = pd.DataFrame([("a", "丙", "answer", "Q", D), ("b", "丁", "answer", "Q9", D)], columns=SEGMENTS.columns)
+    tokens = pd.DataFrame({"segment_id": ["b"], "token": "词", "sentence_index": 0, "is_stopword": False})
+    hits = pd.DataFrame({"segment_id": ["a", "b"], "theme": ["PLG", "PLG"]})
+    table = theme_by_guest(segments, tokens, hits, THEMES[:2], resamples=20, seed=1).set_index(["guest", "theme"])
+    assert table["hits_per_1k"].isna().tolist() == [True, True, False, False]
+    assert table.loc[("丁", "PLG"), "hits_per_1k"] == 1000.0 and table.loc[("丁", "SLG"), "hits_per_1k"] == 0.0
+
+
+def test_an_answer_without_a_question_id_is_prompted_by_no_heading():
+    # a3's question id is missing; the last question seen (Q2) carries SLG in its heading. The
+    # missing id must not be read as "the last question".
+    segments = pd.DataFrame([("q1", "甲", "question", "Q1", D), ("a1", "甲", "answer", "Q1", D),
+                             ("q2", "甲", "question", "Q2", D), ("a2", "甲", "answer", "Q2", D),
+                             ("a3", "甲", "answer", None, D)], columns=SEGMENTS.columns)
+    hits = pd.DataFrame({"segment_id": ["q2", "a2", "a3"], "theme": ["SLG", "SLG", "SLG"]})
+    row = theme_by_guest(segments, TOKENS, hits, THEMES[:2], resamples=20, seed=1).set_index("theme").loc["SLG"]
+    assert (row["paragraphs"], row["prompted"], row["unprompted"]) == (2, 1, 1)

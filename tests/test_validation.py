@@ -542,6 +542,26 @@ def test_the_f1_interval_exists_whenever_any_cell_is_not_empty_and_is_reproducib
     assert f1_interval(7, 2, 1, seed=1) != f1_interval(7, 2, 1, seed=2)
 
 
+def test_a_repeated_f1_interval_is_the_one_drawn_afresh():
+    # f1_interval keeps its results: a repeated call must give what a fresh draw gives (each call
+    # seeds its own generator), whatever was asked in between and for every argument
+    fresh = f1_interval.__wrapped__(7, 2, 1)
+    f1_interval(3, 0, 4)
+    assert f1_interval(7, 2, 1) == fresh
+    for other in [dict(level=0.5), dict(seed=3), dict(draws=5000)]:
+        assert f1_interval(7, 2, 1, **other) == f1_interval.__wrapped__(7, 2, 1, **other) != fresh
+    assert f1_interval(7, 1, 2) == f1_interval.__wrapped__(7, 1, 2) != fresh  # FP and FN are not interchangeable
+
+
+def test_the_labels_apply_when_any_labelled_id_is_in_the_corpus(tmp_path):
+    labels = tmp_path / "labels.csv"
+    labels.write_text("segment_id,text_start\nX-0001,a\nX-0002,b\n", encoding="utf-8")
+    segments = pd.DataFrame({"segment_id": ["Y-0001", "X-0002", "Y-0003"]})
+    assert gold_applies(labels, segments)
+    assert not gold_applies(labels, segments.iloc[[0, 2]])
+    assert not gold_applies(tmp_path / "missing.csv", segments)
+
+
 def test_prf_passes_the_confusion_cells_to_the_f1_interval():
     # TP 3, FP 2 (predicted 5), FN 1 (reference 4)
     got = prf([1, 1, 1, 1, 0, 0, 0, 0], [1, 1, 1, 0, 1, 1, 0, 0])

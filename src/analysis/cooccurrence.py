@@ -143,7 +143,8 @@ def theme_cooccurrence(indicator: pd.DataFrame, hits: pd.DataFrame, themes: list
     npmi, jaccard = association_measures(frame["count"], frame["paragraphs_a"], frame["paragraphs_b"], len(indicator))
     # a theme that never occurs has no probability to compare with: undefined, not −1 or 0
     frame["npmi"], frame["jaccard"] = np.where(undefined, np.nan, npmi), np.where(undefined, np.nan, jaccard)
-    paragraph_hits = hits[hits["segment_id"].isin(indicator.index)]
+    # the indicator's rows are unique paragraph ids: a hash lookup (Series.isin on strings is slow)
+    paragraph_hits = hits[indicator.index.get_indexer(hits["segment_id"]) >= 0]
     independent = _independent_pairs(paragraph_hits, phrase_gap)
     frame["count_independent"] = [independent[frozenset(p)] for p in zip(frame["theme_a"], frame["theme_b"])]
     shared = _shared_terms(themes)
@@ -165,8 +166,10 @@ def _independent_pairs(hits: pd.DataFrame, gap: int) -> Counter:
     evidence that an interviewee talked about two things."""
     independent: Counter = Counter()
     # one pass over plain tuples: a pandas group per paragraph costs more than the test itself
+    # (and iterating a pandas string column costs more than making it a list first)
     paragraphs: dict = defaultdict(lambda: defaultdict(list))
-    for segment_id, theme, start, end in zip(hits["segment_id"], hits["theme"], hits["char_start"], hits["char_end"]):
+    columns = (hits[c].tolist() for c in ("segment_id", "theme", "char_start", "char_end"))
+    for segment_id, theme, start, end in zip(*columns):
         paragraphs[segment_id][theme].append((int(start), int(end)))
     for spans in paragraphs.values():
         for a, b in combinations(spans, 2):

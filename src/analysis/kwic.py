@@ -18,6 +18,7 @@ char_end        offset one past its end
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .errors import ParameterError
@@ -32,11 +33,16 @@ def _context(text: str, start: int, end: int, width: int) -> tuple[str, str, str
 
 def kwic_for_hits(segments: pd.DataFrame, hits: pd.DataFrame, width: int = 25, roles=("answer",)) -> pd.DataFrame:
     """Concordance lines for theme hits (e.g. the theme_hits table)."""
-    units = segments.loc[segments["role"].isin(roles), ["segment_id", "guest", "question", "text"]]
+    kept = segments["role"].isin(roles).to_numpy()
+    # each line carries its unit's row, not its text: copying a paragraph's text into every line
+    # of the paragraph was most of the cost on large corpora
+    units = segments.loc[kept, ["segment_id", "guest", "question"]].assign(_row=np.flatnonzero(kept))
     lines = hits[["theme", "term", "segment_id", "char_start", "char_end"]].merge(units, on="segment_id", how="inner",
                                                                                sort=False)
-    contexts = [_context(text, start, end, width)
-                for text, start, end in zip(lines["text"], lines["char_start"], lines["char_end"])]
+    texts = segments["text"].tolist()
+    # plain lists: iterating pandas string columns value by value costs more than the slicing
+    contexts = [_context(texts[row], start, end, width)
+                for row, start, end in zip(*(lines[c].tolist() for c in ("_row", "char_start", "char_end")))]
     lines["left"] = [c[0] for c in contexts]
     lines["match"] = [c[1] for c in contexts]
     lines["right"] = [c[2] for c in contexts]
