@@ -228,3 +228,4 @@ def test_translating_texts_together_maps_the_table_characters_and_keeps_the_othe
     assert translate_all(texts, _WIDTH_TABLE) == ["ARR,开源 ", "", "Kelvin \u212a İ 😀", "\ud800\uffff"]
     assert translate_all(texts, _FOLD) == ["ＡＲＲ，开源\u3000", "", "kelvin k i 😀", "\ud800\uffff"]
     assert translate_all([], _FOLD) == []
+    assert translate_all(texts, {}) == texts  # an empty table changes nothing, as with str.translate

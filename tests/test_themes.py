@@ -279,15 +279,17 @@ def test_only_the_exclusions_asked_for_run_in_a_text():
 def test_hits_are_listed_unit_by_unit_and_within_a_unit_in_the_order_the_themes_are_given():
     second = Theme("SECOND", "二", "Second", "d", ("社区",), (), ())
     first = Theme("FIRST", "一", "First", "d", ("开源",), (), ("re:开源医院",))
-    segments = pd.DataFrame({"segment_id": ["u0", "u1", "u2", "u3"], "role": "answer",
-                             "text": ["社区", "开源", "社区和开源", "开源医院和社区"]})
+    segments = pd.DataFrame({"segment_id": ["u0", "u1", "u2", "u3", "u4", "u5"], "role": "answer",
+                             "text": ["开源", "社区", "没有", "开源", "社区和开源", "开源医院和社区"]})
     hits = find_theme_hits(segments, [first, second])
     assert hits[["segment_id", "theme", "match", "char_start"]].values.tolist() == [
-        ["u0", "SECOND", "社区", 0],  # unit 0 holds the second theme only, unit 1 the first only
-        ["u1", "FIRST", "开源", 0],
-        ["u2", "FIRST", "开源", 3], ["u2", "SECOND", "社区", 0],  # theme order, then position
-        ["u3", "SECOND", "社区", 5]]  # the first theme's hit is excluded
-    assert find_theme_hits(segments, [second, first])["theme"].tolist() == ["SECOND", "FIRST", "SECOND", "FIRST", "SECOND"]
+        ["u0", "FIRST", "开源", 0],  # units of one theme each, the themes in either order, and
+        ["u1", "SECOND", "社区", 0],  # a unit without any in between: no two units run as one
+        ["u3", "FIRST", "开源", 0],
+        ["u4", "FIRST", "开源", 3], ["u4", "SECOND", "社区", 0],  # theme order, then position
+        ["u5", "SECOND", "社区", 5]]  # the first theme's hit is excluded
+    assert find_theme_hits(segments, [second, first])["theme"].tolist() == [
+        "FIRST", "SECOND", "FIRST", "SECOND", "FIRST", "SECOND"]
 
 
 def test_a_table_without_hits_keeps_its_columns_and_integer_offsets():

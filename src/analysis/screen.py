@@ -125,7 +125,7 @@ def literals(need: Requirement) -> list[str]:
 
 def _lookup(table: dict) -> np.ndarray:
     """A ``str.translate`` table of one character for one as an array indexed by code point."""
-    lookup = np.arange(max(table, default=0) + 1, dtype=np.uint32)
+    lookup = np.arange(max(table, default=0) + 1)
     for code, to in table.items():
         lookup[code] = to if isinstance(to, int) else ord(to)
     return lookup
