@@ -10,9 +10,11 @@ import re
 import string
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from analysis.lexicon import fold_width, term_pattern
-from analysis.screen import _CASE_TWINS, SEPARATOR, Screen, requirement, screen_fold
+from analysis.lexicon import _WIDTH_TABLE, fold_width, term_pattern
+from analysis.screen import _CASE_TWINS, _FOLD, SEPARATOR, Screen, literals, requirement, screen_fold, translate_all
 from analysis.themes import load_codebook
 
 
@@ -131,3 +133,99 @@ def test_ascii_literals_are_found_without_the_chinese_around_them_and_never_made
     assert screen.containing("saas").tolist() == [True, False, True, False, True]
     assert screen.containing("sa").tolist() == [True, True, True, False, True]
     assert screen.containing("开源").tolist() == [True, True, False, False, False]
+
+
+# -- finding many literals in one pass -------------------------------------------------------
+
+#: characters that exercise every way of finding a literal: the separator and the old mark,
+#: ASCII letters of both cases and a case twin (folded), CJK (one character or more), the last
+#: character of the Basic Multilingual Plane and one past it (found by the automaton, not numpy)
+ALPHABET = [SEPARATOR, "\x01", "a", "b", "A", "B", "\u212a", "k", " ", "开", "源", "社", "\uffff", "\U00020000", "😀"]
+_texts = st.lists(st.text(alphabet=ALPHABET, max_size=8), max_size=6)
+_literals = st.lists(st.text(alphabet=ALPHABET, min_size=1, max_size=4).map(screen_fold), max_size=8)
+
+
+def _held(literal: str, texts: list[str]) -> list[bool]:
+    """The simple definition: which texts contain the literal once folded."""
+    return [literal in screen_fold(text) for text in texts]
+
+
+@settings(max_examples=300, deadline=None)
+@given(_texts, _literals)
+def test_literals_searched_together_are_found_in_exactly_the_texts_that_contain_them(texts, wanted):
+    together = Screen(texts, tuple(wanted))
+    for literal in wanted:
+        assert together.containing(literal).tolist() == _held(literal, texts), literal
+
+
+@settings(max_examples=300, deadline=None)
+@given(_texts, _literals)
+def test_a_literal_searched_alone_is_found_in_exactly_the_texts_that_contain_it(texts, wanted):
+    for literal in wanted:
+        assert Screen(texts).containing(literal).tolist() == _held(literal, texts), literal
+
+
+def test_one_pass_finds_overlapping_literals_and_literals_at_the_ends_of_texts():
+    texts = ["开源社区", "社区开源", "ab", "b", "", "源"]
+    wanted = ("开源", "开源社区", "源社", "源", "ab", "b", "a", "社区开", "区")
+    screen = Screen(texts, wanted)
+    for literal in wanted:
+        assert screen.containing(literal).tolist() == _held(literal, texts), literal
+    # across the separator into the next text is not in either text
+    assert Screen(["ab", "c"], ("b" + SEPARATOR + "c", "b" + SEPARATOR, SEPARATOR)).containing(
+        "b" + SEPARATOR + "c").tolist() == [False, False]
+    assert Screen(["ab", "c"], (SEPARATOR,)).containing(SEPARATOR).tolist() == [False, False]
+    assert Screen(["a\x00b", "c"], (SEPARATOR, "a\x00b")).containing("a\x00b").tolist() == [True, False]
+
+
+def test_one_pass_of_single_characters_only_or_of_longer_literals_only_finds_them_all():
+    texts = ["开源", "社区 a", "😀x"]
+    screen = Screen(texts, ("开", " ", "a", "😀", "\uffff"))  # no automaton needed...
+    assert [screen.containing(c).tolist() for c in ("开", " ", "a", "😀", "\uffff")] == [
+        [True, False, False], [False, True, False], [False, True, False], [False, False, True], [False, False, False]]
+    screen = Screen(texts, ("开源", "区 a", "😀x"))  # ...and no character looked up
+    assert [screen.containing(c).tolist() for c in ("开源", "区 a", "😀x")] == [
+        [True, False, False], [False, True, False], [False, False, True]]
+
+
+def test_the_empty_literal_and_a_requirement_of_nothing_hold_in_every_text():
+    screen = Screen(["开源", "", "a"], ("",))
+    assert screen.containing("").tolist() == [True, True, True]
+    assert screen.mask(True) == 0b111 and screen.mask("") == 0b111
+
+
+def test_a_mask_has_bit_i_set_for_text_i_and_a_table_has_one_row_per_mask():
+    screen = Screen(["开源社区", "开源", "社区", "没有"], ("开源", "社区"))
+    assert screen.mask("开源") == 0b0011
+    assert screen.mask("社区") == 0b0101
+    assert screen.mask(("and", ["开源", "社区"])) == 0b0001
+    assert screen.mask(("or", ["开源", "社区"])) == 0b0111
+    assert screen.mask("不在") == 0  # not searched for before: found on first use
+    table = screen.table([0b0011, 0b1000, 0])
+    assert table.dtype == bool and table.tolist() == [
+        [True, True, False, False], [False, False, False, True], [False, False, False, False]]
+    assert Screen([]).table([0, 0]).shape == (2, 0)
+    wide = Screen(["x"] * 11)  # more than one byte of texts
+    assert wide.table([1 << 10 | 1]).tolist() == [[True] + [False] * 9 + [True]]
+
+
+def test_literals_lists_every_string_a_requirement_names_in_order():
+    assert literals(True) == []
+    assert literals("开源") == ["开源"]
+    assert literals(("and", [("or", ["与", "和"]), "用户", True, ("or", ["接触", "与"])])) == ["与", "和", "用户", "接触", "与"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(), max_size=5))
+def test_translating_texts_together_equals_translating_each(texts):
+    # _FOLD maps to strings, the width table to code points; any text, surrogates and all
+    assert translate_all(texts, _FOLD) == [text.translate(_FOLD) for text in texts]
+    assert translate_all(texts, _WIDTH_TABLE) == [text.translate(_WIDTH_TABLE) for text in texts]
+
+
+def test_translating_texts_together_maps_the_table_characters_and_keeps_the_others():
+    texts = ["ＡＲＲ，开源\u3000", "", "Kelvin \u212a İ 😀", "\ud800\uffff"]
+    assert translate_all(texts, _WIDTH_TABLE) == ["ARR,开源 ", "", "Kelvin \u212a İ 😀", "\ud800\uffff"]
+    assert translate_all(texts, _FOLD) == ["ＡＲＲ，开源\u3000", "", "kelvin k i 😀", "\ud800\uffff"]
+    assert translate_all([], _FOLD) == []
+    assert translate_all(texts, {}) == texts  # an empty table changes nothing, as with str.translate

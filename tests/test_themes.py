@@ -8,11 +8,14 @@ import textwrap
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analysis.errors import CodebookError, ParameterError
 from analysis.corpus import parse_chapter
-from analysis.lexicon import english_term_pattern
+from analysis.lexicon import english_term_pattern, fold_width, fold_width_all
 from analysis.themes import (
+    HIT_COLUMNS,
     Theme,
     codebook_table,
     coverage_warnings,
@@ -263,6 +266,58 @@ def test_only_the_matchers_asked_for_run_in_a_text():
     assert find_hits_in_text("开源社区", theme) == [("开源", 0, 2), ("社区", 2, 4)]
     assert find_hits_in_text("开源社区", theme, only=[1]) == [("社区", 2, 4)]
     assert find_hits_in_text("开源社区", theme, only=[]) == []
+
+
+def test_only_the_exclusions_asked_for_run_in_a_text():
+    theme = toy_theme(["社区"], exclude=["社区团购", "re:社区医院"])
+    assert find_hits_in_text("社区团购", theme) == []
+    assert find_hits_in_text("社区团购", theme, unless=[0]) == []
+    assert find_hits_in_text("社区团购", theme, unless=[1]) == [("社区", 0, 2)]  # the one that applies is skipped
+    assert find_hits_in_text("社区团购", theme, unless=[]) == [("社区", 0, 2)]
+
+
+def test_hits_are_listed_unit_by_unit_and_within_a_unit_in_the_order_the_themes_are_given():
+    second = Theme("SECOND", "二", "Second", "d", ("社区",), (), ())
+    first = Theme("FIRST", "一", "First", "d", ("开源",), (), ("re:开源医院",))
+    segments = pd.DataFrame({"segment_id": ["u0", "u1", "u2", "u3", "u4", "u5"], "role": "answer",
+                             "text": ["开源", "社区", "没有", "开源", "社区和开源", "开源医院和社区"]})
+    hits = find_theme_hits(segments, [first, second])
+    assert hits[["segment_id", "theme", "match", "char_start"]].values.tolist() == [
+        ["u0", "FIRST", "开源", 0],  # units of one theme each, the themes in either order, and
+        ["u1", "SECOND", "社区", 0],  # a unit without any in between: no two units run as one
+        ["u3", "FIRST", "开源", 0],
+        ["u4", "FIRST", "开源", 3], ["u4", "SECOND", "社区", 0],  # theme order, then position
+        ["u5", "SECOND", "社区", 5]]  # the first theme's hit is excluded
+    assert find_theme_hits(segments, [second, first])["theme"].tolist() == [
+        "FIRST", "SECOND", "FIRST", "SECOND", "FIRST", "SECOND"]
+
+
+def test_a_table_without_hits_keeps_its_columns_and_integer_offsets():
+    segments = pd.DataFrame({"segment_id": ["a"], "role": ["answer"], "text": ["没有"]})
+    for units in (segments, segments.iloc[:0]):
+        hits = find_theme_hits(units, [toy_theme(["开源"])])
+        assert hits.empty and list(hits.columns) == HIT_COLUMNS
+        assert str(hits["char_start"].dtype) == str(hits["char_end"].dtype) == "int64"
+    assert find_theme_hits(segments, []).empty  # no themes: nothing to look for
+    found = find_theme_hits(pd.DataFrame({"segment_id": ["a"], "role": ["answer"], "text": ["开源"]}), [toy_theme(["开源"])])
+    assert str(found["char_start"].dtype) == str(found["char_end"].dtype) == "int64"
+
+
+def test_the_screens_one_pass_looks_for_every_literal_of_every_indicator_and_exclusion():
+    from analysis.screen import literals, requirement
+    from analysis.themes import _codebook_plan
+
+    themes = load_codebook()
+    named = {literal for theme in themes for pattern in [p for _, p in theme.matchers()] + theme.exclusions()
+             for literal in literals(requirement(pattern))}
+    plan = _codebook_plan(tuple(themes))
+    assert set(plan.literals) == named and len(plan.literals) == len(named)  # each once
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=["Ａ", "Ｉ", "，", "\u3000", "a", " ", "开", "\x00", "\ud800", "😀"], max_size=8), max_size=5))
+def test_folding_the_width_of_many_texts_at_once_equals_folding_each(texts):
+    assert fold_width_all(texts) == [fold_width(text) for text in texts]
 
 
 def test_find_theme_hits_on_toy_units_lists_every_hit_with_its_span():

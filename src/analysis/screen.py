@@ -22,11 +22,13 @@ case-insensitive matching equates with an ASCII letter (``K`` Kelvin sign, ``İ`
 
 from __future__ import annotations
 
-import bisect
 import itertools
+import operator
 import re
+from functools import lru_cache, reduce
 from typing import Union
 
+import ahocorasick
 import numpy as np
 
 try:  # the regex parser of the standard library (private, stable in practice; 3.11+)
@@ -40,9 +42,11 @@ _CASE_TWINS = {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}
 _FOLD = {**{ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}, **{ord(k): v for k, v in _CASE_TWINS.items()}}
 #: joins the texts of a corpus for one search; no literal contains it, so none spans two texts
 SEPARATOR = "\x00"
-#: stands for a run of non-ASCII characters in the copy searched for ASCII literals
+#: never in a literal either (it once marked non-ASCII runs in a copy of the texts searched for
+#: ASCII literals; the one pass over the texts needs no such copy, and literals stay printable)
 _ELSEWHERE = "\x01"
-_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+
+_LAST_BMP = "\uffff"
 
 #: a requirement: True (none known), a literal string, or ("and"|"or", [requirements])
 Requirement = Union[bool, str, tuple]
@@ -110,46 +114,145 @@ def requirement(pattern: re.Pattern | str) -> Requirement:
         return True
 
 
+def literals(need: Requirement) -> list[str]:
+    """Every literal string ``need`` names, in order."""
+    if need is True:
+        return []
+    if isinstance(need, str):
+        return [need]
+    return [literal for part in need[1] for literal in literals(part)]
+
+
+def _lookup(table: dict) -> np.ndarray:
+    """A ``str.translate`` table of one character for one as an array indexed by code point."""
+    lookup = np.arange(max(table, default=0) + 1)
+    for code, to in table.items():
+        lookup[code] = to if isinstance(to, int) else ord(to)
+    return lookup
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+
+
+def _string(codes: np.ndarray) -> str:
+    return codes.astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def _mapped(codes: np.ndarray, lookup: np.ndarray, missing) -> np.ndarray:
+    """``lookup[code]`` for each code, ``missing`` for the codes past its end (an array: the code)."""
+    return np.where(codes < len(lookup), lookup[np.minimum(codes, len(lookup) - 1)], missing)
+
+
+def translate_all(texts: list[str], table: dict) -> list[str]:
+    """``[text.translate(table) for text in texts]`` for a table mapping each of its characters
+    to one character (code point or one-character string).
+
+    ``str.translate`` looks every character of a Chinese text up in the table, one at a time
+    in Python's dictionary: on a chapter that was a tenth of the tagger's time. Here the texts
+    are joined, read as an array of code points and mapped in one numpy step; the mapping is
+    one character for one, so the texts are cut back out at their old lengths.
+    """
+    codes = _code_points("".join(texts))
+    joined = _string(_mapped(codes, _lookup(table), codes))
+    ends = list(itertools.accumulate(map(len, texts)))
+    return [joined[end - len(text):end] for text, end in zip(texts, ends)]
+
+
+_FOLD_LOOKUP = _lookup(_FOLD)
+
+
+@lru_cache(maxsize=64)
+def _searcher(literals: tuple[str, ...]) -> tuple:
+    """How to find ``literals``, made once per set of them (a process tags every chapter with
+    the same codebook's):
+
+    * an Aho–Corasick automaton that reports, at each occurrence of a literal, its index in
+      ``literals`` (None when it would have no word: it could not search);
+    * for the literals of one character of the Basic Multilingual Plane, an array giving at
+      each code point the index of the literal of that character (-1: none). They (与, 在, a
+      space) make half the occurrences; numpy finds them at once, where the automaton would
+      report each one. Other characters go to the automaton, so the array stays small;
+    * the length of each literal.
+    """
+    automaton = None
+    for index, literal in enumerate(literals):
+        if len(literal) > 1 or literal > _LAST_BMP:
+            automaton = automaton or ahocorasick.Automaton()
+            automaton.add_word(literal, index)
+    if automaton is not None:
+        automaton.make_automaton()
+    chars = {ord(literal): index for index, literal in enumerate(literals) if len(literal) == 1 and literal <= _LAST_BMP}
+    by_char = np.full(max(chars, default=0) + 1, -1, dtype=np.int32)
+    by_char[list(chars)] = list(chars.values())
+    return automaton, by_char, np.array([len(literal) for literal in literals], dtype=np.int64)
+
+
 class Screen:
     """The texts of a corpus folded and joined once; answers "which texts could this regex
-    match in" as a boolean array over the texts.
+    match in", as a bit mask over the texts (:meth:`mask`: bit ``i`` is text ``i``) or as a
+    boolean array (:meth:`candidates`).
 
-    A literal of ASCII characters only is looked for in a copy where every run of other
-    characters is one :data:`_ELSEWHERE` mark: in a Chinese corpus that copy is a sixth as
-    long, and no ASCII occurrence is lost or made up (the mark is in no literal).
+    The texts holding a literal are found for many literals at once, in one pass over the
+    joined texts that reports every occurrence of every literal (:func:`_searcher`): the
+    literals given to the constructor (all of a codebook's), or any other on its first use.
+    That replaced one ``str.find`` loop per literal, a thousand and more per chapter.
     """
 
-    def __init__(self, texts: list[str]):
+    def __init__(self, texts: list[str], literals: tuple[str, ...] = ()):
         self.size = len(texts)
-        folded = [screen_fold(t) for t in texts]
-        self._full = self._searchable(folded)
-        self._ascii = self._searchable([_NON_ASCII_RUN.sub(_ELSEWHERE, t) for t in folded])
-        self._cache: dict[str, np.ndarray] = {}
+        # each text followed by the separator; texts are told apart by length, not by splitting
+        # at the separator, since a text may hold it
+        codes = _code_points("".join(text + SEPARATOR for text in texts))
+        self._codes = _mapped(codes, _FOLD_LOOKUP, codes)
+        self._joined = _string(self._codes)
+        lengths = np.array([len(text) for text in texts], dtype=np.int64)
+        self._ends = np.cumsum(lengths + 1) - 1  # where each text's separator is
+        self._starts = self._ends - lengths
+        self._every = (1 << self.size) - 1
+        self._masks: dict[str, int] = {"": self._every}  # the empty literal is in every text
+        self._find(literals)
 
-    @staticmethod
-    def _searchable(texts: list[str]) -> tuple[str, list[int]]:
-        """The texts joined, and where each starts (by length: a text may hold the separator)."""
-        return SEPARATOR.join(texts), list(itertools.accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
+    def _find(self, literals: tuple[str, ...]) -> None:
+        """Record which texts hold each of ``literals`` (folded)."""
+        literals = tuple(dict.fromkeys(literal for literal in literals if literal not in self._masks))
+        automaton, by_char, lengths = _searcher(literals)
+        found = np.fromiter(itertools.chain.from_iterable(automaton.iter(self._joined) if automaton else ()), dtype=np.int64)
+        char = _mapped(self._codes, by_char, -1)
+        at_char = np.flatnonzero(char >= 0)
+        # where each occurrence ends (its last character) and which literal it is
+        last, which = np.concatenate([found[0::2], at_char]), np.concatenate([found[1::2], char[at_char]])
+        first = last - lengths[which] + 1
+        text = np.searchsorted(self._starts, first, side="right") - 1
+        inside = last < self._ends[text]  # not across the separator into the next text
+        holds = np.zeros((len(literals), self.size), dtype=bool)
+        holds[which[inside], text[inside]] = True
+        self._masks.update(dict.fromkeys(literals, 0))
+        held = np.flatnonzero(holds.any(axis=1))  # the others stay 0, without a conversion each
+        for literal, bits in zip([literals[index] for index in held], np.packbits(holds[held], axis=1, bitorder="little")):
+            self._masks[literal] = int.from_bytes(bits.tobytes(), "little")
+
+    def mask(self, need: Requirement) -> int:
+        """The texts holding what ``need`` requires, as a bit mask (all texts when it is True)."""
+        if need is True:
+            return self._every
+        if isinstance(need, str):
+            if need not in self._masks:
+                self._find((need,))
+            return self._masks[need]
+        kind, parts = need
+        return reduce(operator.and_ if kind == "and" else operator.or_, map(self.mask, parts))
+
+    def table(self, masks: list[int]) -> np.ndarray:
+        """Bit masks over the texts as a boolean array, one row per mask."""
+        width = (self.size + 7) // 8
+        bits = np.frombuffer(b"".join(mask.to_bytes(width, "little") for mask in masks), dtype=np.uint8)
+        return np.unpackbits(bits.reshape(len(masks), width), axis=1, count=self.size, bitorder="little").astype(bool)
 
     def containing(self, literal: str) -> np.ndarray:
         """Which texts contain ``literal`` (already folded)."""
-        if literal not in self._cache:
-            mask = np.zeros(self.size, dtype=bool)
-            joined, starts = self._ascii if literal.isascii() else self._full
-            find, at = joined.find, joined.find(literal)
-            while at >= 0:  # one find per text that holds it: skip to the next text
-                text = bisect.bisect_right(starts, at) - 1
-                mask[text] = True
-                at = find(literal, starts[text + 1]) if text + 1 < self.size else -1
-            self._cache[literal] = mask
-        return self._cache[literal]
+        return self.table([self.mask(literal)])[0]
 
     def candidates(self, need: Requirement) -> np.ndarray:
         """Which texts hold what ``need`` requires (every text when it is True)."""
-        if need is True:
-            return np.ones(self.size, dtype=bool)
-        if isinstance(need, str):
-            return self.containing(need)
-        kind, parts = need
-        masks = [self.candidates(part) for part in parts]
-        return np.logical_and.reduce(masks) if kind == "and" else np.logical_or.reduce(masks)
+        return self.table([self.mask(need)])[0]

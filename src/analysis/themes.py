@@ -42,6 +42,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from itertools import compress
 from pathlib import Path
 
 import numpy as np
@@ -49,8 +50,8 @@ import pandas as pd
 import yaml
 
 from .errors import CodebookError, ParameterError
-from .lexicon import english_term_pattern, fold_width, term_pattern, whole_words
-from .screen import Screen, requirement
+from .lexicon import english_term_pattern, fold_width, fold_width_all, term_pattern, whole_words
+from .screen import Screen, literals, requirement
 
 HIT_COLUMNS = ["segment_id", "theme", "term", "match", "char_start", "char_end"]
 TAG_COLUMNS = ["segment_id", "theme", "hits", "terms"]
@@ -228,11 +229,11 @@ def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
 
 
 def find_hits_in_text(text: str, theme: Theme, _compiled=None, folded: str | None = None,
-                      only: list[int] | None = None) -> list[tuple[str, int, int]]:
+                      only: list[int] | None = None, unless: list[int] | None = None) -> list[tuple[str, int, int]]:
     """(term, start, end) of every hit of one theme in one text, after exclusions and overlap.
 
-    ``only``: indices of the theme's matchers worth running (the others cannot match here,
-    see :func:`find_theme_hits`); all of them by default.
+    ``only``: indices of the theme's matchers worth running, ``unless``: of its exclusions
+    (the others cannot match here, see :func:`find_theme_hits`); all of them by default.
     """
     matchers, exclusions = _compiled or (theme.matchers(), theme.exclusions())
     folded = fold_width(text) if folded is None else folded
@@ -247,7 +248,8 @@ def find_hits_in_text(text: str, theme: Theme, _compiled=None, folded: str | Non
                 found.append((match.start(), -(match.end() - match.start()), index >= chinese, term, match.end()))
     if not found:
         return []
-    excluded = [m.span() for pattern in exclusions for m in pattern.finditer(folded)]
+    excluded = [m.span() for index in (range(len(exclusions)) if unless is None else unless)
+                for m in exclusions[index].finditer(folded)]
     kept: list[tuple[str, int, int]] = []
     for start, _, _, term, end in sorted(found):
         if _overlaps(start, end, excluded):
@@ -258,40 +260,68 @@ def find_hits_in_text(text: str, theme: Theme, _compiled=None, folded: str | Non
 
 
 @lru_cache(maxsize=256)
-def _tagging_plan(theme: Theme) -> tuple[tuple[list, list], list]:
-    """A theme's compiled (matchers, exclusions) and what each matcher requires: made once per
-    theme, not once per document of a folder."""
+def _tagging_plan(theme: Theme) -> tuple[tuple[list, list], list, list]:
+    """A theme's compiled (matchers, exclusions) and what each matcher and each exclusion
+    requires: made once per theme, not once per document of a folder."""
     compiled = (theme.matchers(), theme.exclusions())
-    return compiled, [requirement(pattern) for _, pattern in compiled[0]]
+    return compiled, [requirement(pattern) for _, pattern in compiled[0]], [requirement(p) for p in compiled[1]]
+
+
+@dataclass(frozen=True)
+class _CodebookPlan:
+    """What tagging with a list of themes needs that no text changes, made once per process."""
+
+    plans: list  # per theme: (theme, compiled matchers and exclusions, what each exclusion requires)
+    needs: list  # what each matcher of every theme requires, theme after theme
+    theme: np.ndarray  # for each of those matchers, its theme's place in ``plans``...
+    index: np.ndarray  # ...and its place among that theme's matchers
+    literals: tuple[str, ...]  # every literal the requirements name, for the screen's one pass
+
+
+@lru_cache(maxsize=16)
+def _codebook_plan(themes: tuple[Theme, ...]) -> _CodebookPlan:
+    plans = [(theme, *_tagging_plan(theme)) for theme in themes]
+    needs = [need for _, _, matcher_needs, _ in plans for need in matcher_needs]
+    theme = np.array([order for order, (_, _, matcher_needs, _) in enumerate(plans) for _ in matcher_needs], dtype=np.int64)
+    index = np.array([index for _, _, matcher_needs, _ in plans for index in range(len(matcher_needs))], dtype=np.int64)
+    every_need = needs + [need for _, _, _, exclusion_needs in plans for need in exclusion_needs]
+    named = tuple(dict.fromkeys(literal for need in every_need for literal in literals(need)))
+    return _CodebookPlan([(t, compiled, exclusion_needs) for t, compiled, _, exclusion_needs in plans],
+                         needs, theme, index, named)
 
 
 def find_theme_hits(segments: pd.DataFrame, themes: list[Theme], roles=("answer", "question")) -> pd.DataFrame:
     """The theme_hits table for the units of the given roles (see module docstring).
 
-    Each indicator only runs on the units that hold the literal strings any of its matches
-    must contain (:mod:`analysis.screen`): the result is the same as running every indicator
-    on every unit, which is what :func:`find_hits_in_text` does alone.
+    Each indicator, and each exclusion, only runs on the units that hold the literal strings
+    any of its matches must contain (:mod:`analysis.screen`): the result is the same as
+    running every indicator and exclusion on every unit, which is what
+    :func:`find_hits_in_text` does alone. The pairs (unit, indicator) left to run are taken
+    unit by unit, and within a unit theme by theme: the order of the table, so its rows are
+    made in place.
     """
-    units = segments[segments["role"].isin(roles)]
-    texts = [fold_width(text) for text in units["text"]]
-    screen = Screen(texts)
-    plans = []
-    for theme in themes:
-        compiled, needs = _tagging_plan(theme)
-        masks = np.column_stack([screen.candidates(need) for need in needs] + [np.zeros((len(texts), 0), dtype=bool)])
-        plans.append((theme, compiled, masks))
-    found: dict[int, list] = {}
-    for order, (theme, compiled, masks) in enumerate(plans):
-        for unit in np.flatnonzero(masks.any(axis=1)):
-            hits = find_hits_in_text("", theme, compiled, texts[unit], np.flatnonzero(masks[unit]).tolist())
-            if hits:
-                found.setdefault(unit, []).append((order, hits))
-    ids, raw = units["segment_id"].tolist(), units["text"].tolist()
-    rows = [(ids[unit], plans[order][0].id, term, raw[unit][start:end], start, end)
-            for unit in sorted(found) for order, hits in found[unit]  # appended in theme order
-            for term, start, end in hits]
+    chosen = segments["role"].isin(roles).to_numpy()
+    ids = list(compress(segments["segment_id"].tolist(), chosen))
+    raw = list(compress(segments["text"].tolist(), chosen))
+    texts = fold_width_all(raw)
+    plan = _codebook_plan(tuple(themes))
+    screen = Screen(texts, plan.literals)
+    # rows: units; columns: every matcher of every theme; nonzero goes row by row
+    unit, matcher = np.nonzero(screen.table([screen.mask(need) for need in plan.needs]).T)
+    theme = plan.theme[matcher]
+    firsts = np.flatnonzero(np.diff(unit * len(plan.plans) + theme, prepend=-1)).tolist()
+    unit, theme, index = unit.tolist(), theme.tolist(), plan.index[matcher].tolist()
+    exclusions = [[screen.mask(need) for need in exclusion_needs] for _, _, exclusion_needs in plan.plans]
+    rows = []
+    for first, end in zip(firsts, firsts[1:] + [len(index)]):  # one unit, one theme
+        at, (tagged, compiled, _) = unit[first], plan.plans[theme[first]]
+        unless = [number for number, mask in enumerate(exclusions[theme[first]]) if mask >> at & 1]
+        rows += [(ids[at], tagged.id, term, raw[at][start:stop], start, stop)
+                 for term, start, stop in find_hits_in_text("", tagged, compiled, texts[at], index[first:end], unless)]
     hits = pd.DataFrame(rows, columns=HIT_COLUMNS)
-    return hits.astype({"char_start": "int64", "char_end": "int64"})
+    if not rows:  # columns of rows are typed by their values; without rows they are objects
+        hits = hits.astype({"char_start": "int64", "char_end": "int64"})
+    return hits
 
 
 def tag_segments(hits: pd.DataFrame) -> pd.DataFrame:
