@@ -39,8 +39,9 @@ def previous(tmp_path_factory):
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
+    """The published contents of a root: a run's own staging folder and lock are not part of them."""
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
-            and not p.name.startswith(".run")}
+            and not p.relative_to(root).parts[0].startswith(".run")}
 
 
 def copy_root(source: Path, target: Path) -> Path:
@@ -83,9 +84,14 @@ def test_a_build_killed_midway_leaves_the_previous_outputs_intact(previous, tmp_
     before = snapshot(root)
     process = subprocess.Popen([sys.executable, "-m", "analysis", "build", "--force", "-q", "--output", str(root)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1.5)  # importing and parsing: well before the swap
+    # killed midway: once it has staged a first table file, before the swap
+    deadline = time.monotonic() + 60
+    while not any(root.glob(".run-staging-*/data/processed/*")) and process.poll() is None:
+        assert time.monotonic() < deadline, "the build staged no table within a minute"
+        time.sleep(0.005)
     process.send_signal(signal.SIGKILL)
     process.wait()
+    assert process.returncode == -signal.SIGKILL and list(root.glob(".run-staging-*"))  # it did die midway
     assert snapshot(root) == before
     assert cli("build", "--output", str(root), "-q").returncode == 0
     assert not list(root.glob(".run-staging-*"))
