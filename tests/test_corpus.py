@@ -573,3 +573,31 @@ def test_the_profile_can_set_every_documents_language(tmp_path):
     with pytest.raises(InputError, match="language"):
         load_profile(profile)
     assert LANGUAGES == ("zh", "en")
+
+
+def _share_by_regex(texts) -> float:
+    """The definition, the slow way: width-fold, then count ideographs and Latin letters by regex."""
+    import re
+
+    from analysis.lexicon import fold_width
+
+    text = fold_width("".join(texts))
+    cjk = len(re.findall(r"[\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF\U00020000-\U0003FFFF]", text))
+    latin = len(re.findall(r"[A-Za-zÀ-ɏ]", text))
+    return cjk / (cjk + latin) if cjk + latin else 0.0
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+# every boundary of every counted range, on both sides, and characters that look like letters
+_EDGES = "@AZ[`az{\xbf\xc0\xd7\xf7\u024f\u0250\uff20\uff21\uff3a\uff3b\uff40\uff41\uff5a\uff5b\u33ff\u3400\u4dbf\u4dc0" \
+         "\u4dff\u4e00\u9fff\ua000\uf8ff\uf900\ufaff\ufb00\U0001ffff\U00020000\U0003ffff\U00040000 1１，"
+
+
+@given(st.lists(st.text(alphabet=_EDGES, min_size=1), max_size=4)
+       | st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",))), max_size=4))
+def test_the_cjk_share_equals_its_regex_definition_on_any_text(texts):
+    assert cjk_share(texts) == _share_by_regex(texts)
+    # with an ideograph and a letter more, a letter (or ideograph) miscounted always shows in the share
+    assert cjk_share([*texts, "中a"]) == _share_by_regex([*texts, "中a"])
