@@ -98,6 +98,14 @@ def test_a_tokenizer_gives_the_same_table_again_once_its_memos_are_warm(segments
     assert first["sentence_index"].tolist() == [0, 0, 1, 1, 2, 0, 0, 1, 1, 2]
 
 
+def test_the_tokens_table_in_memory_is_the_table_read_back_from_parquet(tokens, tmp_path):
+    # same dtypes both ways (text as pandas' string dtype): what a notebook reads is what the build held
+    from analysis.io import write_parquet
+
+    pd.testing.assert_frame_equal(pd.read_parquet(write_parquet(tokens, tmp_path / "tokens.parquet")), tokens)
+    assert str(tokens["token"].dtype) == "str" and str(tokens["segment_id"].dtype) == "str"
+
+
 def test_tokens_table_has_the_documented_columns(tokens, segments):
     assert list(tokens.columns) == TOKEN_COLUMNS
     assert set(tokens["segment_id"]) <= set(segments["segment_id"])

@@ -134,9 +134,11 @@ def build_dfm(segments: pd.DataFrame, tokens: pd.DataFrame, unit: str = "paragra
     units = segments.loc[segments["role"].isin(roles), columns].reset_index(drop=True)
     # Strings are hashed once per column: a corpus has millions of tokens but only thousands of
     # distinct segments and token types, and every lookup below is on those codes.
-    segment_codes, segment_ids = pd.factorize(tokens["segment_id"].to_numpy(dtype=object))
+    # (pandas' string columns are factorised by Arrow, without making a Python string per row)
+    segment_codes, segment_ids = pd.factorize(tokens["segment_id"])
     paragraph = pd.Index(units["segment_id"]).get_indexer(segment_ids)[segment_codes]  # -1: another role
-    type_codes, types = pd.factorize(tokens["token"].to_numpy(dtype=object))
+    type_codes, types = pd.factorize(tokens["token"])
+    types = np.asarray(types, dtype=object)
     # the tokenizer's rule, one definition of a word token; imported here so that a notebook that
     # builds no dfm never loads the segmenter
     from .tokenizer import is_punctuation

@@ -501,12 +501,15 @@ def tokenize_segments(segments: pd.DataFrame, tokenizer: Tokenizer | None = None
         tokens, stops, ends, lengths = _columns(tokenizer, segments["text"].tolist())
         token_ix, sentence_ix = _positions(ends, lengths)
         ids = np.repeat(segments["segment_id"].to_numpy(dtype=object), lengths)
+        # Text columns as pandas' string dtype, as the table reads back from Parquet: Arrow buffers,
+        # not a million Python strings, so a table handed between processes or shared by the
+        # build's forked workers is copied as a few buffers, not string by string.
         return pd.DataFrame(
             {
-                "segment_id": pd.Series(ids, dtype="object"),
+                "segment_id": pd.Series(ids, dtype="str"),
                 "sentence_index": pd.Series(sentence_ix, dtype="int64"),
                 "token_index": pd.Series(token_ix, dtype="int64"),
-                "token": pd.Series(tokens, dtype="object"),
+                "token": pd.Series(tokens, dtype="str"),
                 "is_stopword": pd.Series(stops, dtype="bool"),
             },
             columns=TOKEN_COLUMNS,
