@@ -43,6 +43,7 @@ import jieba
 import jieba.finalseg
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import rjieba
 
 from .lexicon import Lexicon, fold_width, is_english_word, load_lexicon, needs_protection, phrases_regex
@@ -472,7 +473,13 @@ def _columns(tokenizer: Tokenizer, texts: list[str]) -> tuple[np.ndarray, np.nda
     kept = codes[keep]
     text_of = np.repeat(np.arange(len(texts)), np.asarray(counts, dtype=np.int64))[keep]
     lengths = np.bincount(text_of, minlength=len(texts)).astype(np.int64)
-    return token_of[kept], stop_of[kept], end_of[kept], lengths
+    return _gathered(token_of, kept), stop_of[kept], end_of[kept], lengths
+
+
+def _gathered(values: np.ndarray, index: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``values[index]`` as pandas' string dtype, gathered by Arrow from the few distinct values
+    rather than converted from a Python string per row."""
+    return pd.array(pa.array(values, type=pa.large_string()).take(pa.array(index, type=pa.int64())), dtype="str")
 
 
 def _positions(ends: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -500,7 +507,7 @@ def tokenize_segments(segments: pd.DataFrame, tokenizer: Tokenizer | None = None
     with gc_paused():
         tokens, stops, ends, lengths = _columns(tokenizer, segments["text"].tolist())
         token_ix, sentence_ix = _positions(ends, lengths)
-        ids = np.repeat(segments["segment_id"].to_numpy(dtype=object), lengths)
+        ids = _gathered(segments["segment_id"].to_numpy(dtype=object), np.repeat(np.arange(len(lengths)), lengths))
         # Text columns as pandas' string dtype, as the table reads back from Parquet: Arrow buffers,
         # not a million Python strings, so a table handed between processes or shared by the
         # build's forked workers is copied as a few buffers, not string by string.
