@@ -86,13 +86,14 @@ def test_tfidf_equals_scikit_learn_fitted_on_paragraphs_and_applied_to_each_gues
 
 
 def test_smooth_idf_is_scikit_learns_on_counts_with_repeats_and_an_empty_unit():
-    # 开源 in 2 of 3 units (twice in one), 社区 in 1, 销售 in 1; the empty unit still counts in N
-    dfm = dfm_from_lists([["开源", "社区", "开源"], [], ["开源", "销售"]])
+    # 开源 in 3 of 4 units (twice in one), 社区 in 1, 销售 in 1; the empty unit still counts in N
+    # (4 units, 3 features: N is the number of units, not of features)
+    dfm = dfm_from_lists([["开源", "社区", "开源"], [], ["开源", "销售"], ["开源"]])
     expected = TfidfTransformer(smooth_idf=True).fit(dfm.matrix).idf_
     assert smooth_idf(dfm) == pytest.approx(expected, rel=1e-15)
     by_hand = dict(zip(dfm.features, smooth_idf(dfm)))
-    assert by_hand["开源"] == pytest.approx(math.log(4 / 3) + 1)
-    assert by_hand["社区"] == pytest.approx(math.log(4 / 2) + 1)
+    assert by_hand["开源"] == pytest.approx(math.log(5 / 4) + 1)
+    assert by_hand["社区"] == pytest.approx(math.log(5 / 2) + 1)
 
 
 def test_tfidf_lists_only_terms_in_enough_of_the_guests_paragraphs():

@@ -854,3 +854,17 @@ def test_an_answer_without_a_question_id_is_prompted_by_no_heading():
     hits = pd.DataFrame({"segment_id": ["q2", "a2", "a3"], "theme": ["SLG", "SLG", "SLG"]})
     row = theme_by_guest(segments, TOKENS, hits, THEMES[:2], resamples=20, seed=1).set_index("theme").loc["SLG"]
     assert (row["paragraphs"], row["prompted"], row["unprompted"]) == (2, 1, 1)
+
+
+def test_one_unit_is_the_smallest_sample_not_an_empty_one():
+    # n = 1 paragraph, or an exposure of one token or less, has an interval; only n = 0 has none.
+    # Hand-worked: Clopper–Pearson for 0 of 1 solves (1 − p)¹ = 0.025, for 1 of 1 p¹ = 0.025.
+    assert clopper_pearson(0, 1) == pytest.approx((0.0, 0.975))
+    assert clopper_pearson(1, 1) == pytest.approx((0.025, 1.0))
+    assert all(np.isnan(clopper_pearson(0, 0)))
+    flat = np.array([1.0, 1.0, 1.0, 1.0])  # draws without variance: design effect 1
+    assert share_interval(1, 1, flat, 4) == pytest.approx((0.025, 1.0, 1.0))
+    # Garwood for one event, χ²(0.025; 2)/2 and χ²(0.975; 4)/2, per unit of exposure
+    garwood_one = (sps.chi2.ppf(0.025, 2) / 2, sps.chi2.ppf(0.975, 4) / 2)
+    assert rate_interval(1, 1, flat, 4) == pytest.approx(garwood_one)
+    assert rate_interval(1, 0.5, 2 * flat, 4) == pytest.approx((2 * garwood_one[0], 2 * garwood_one[1]))
