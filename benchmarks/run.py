@@ -169,19 +169,19 @@ FLOOR_BUILD = ("import analysis.pipeline\n"
 
 def bench_build(copies: int) -> dict:
     """The whole build of a folder of ``copies`` chapters against raw single-core ``jieba.lcut``
-    alone on the same texts (the floor any build must pay), with the build's peak memory."""
+    alone on the same texts (the floor any build must pay), each the best of two runs, with the
+    build's peak memory (the larger of the two)."""
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "in").mkdir()
         segments = scaled_corpus(copies, Path(folder) / "in")
         texts = segments["text"].tolist()
         dt = jieba.Tokenizer()
         dt.initialize()
-        started = time.perf_counter()
-        for text in texts:
-            dt.lcut(text)
-        raw = time.perf_counter() - started
-        wall, peak = run_child([sys.executable, "-m", "analysis", "build", "-q", "--input", str(Path(folder) / "in"),
-                                "--output", str(Path(folder) / "root")])
+        raw, _ = best_of(2, lambda: [dt.lcut(text) for text in texts])
+        # the best of two builds, each into a fresh root, as every other timing keeps its best
+        runs = [run_child([sys.executable, "-m", "analysis", "build", "-q", "--input", str(Path(folder) / "in"),
+                           "--output", str(Path(folder) / f"root{i}")]) for i in range(2)]
+        wall, peak = min(wall for wall, _ in runs), max(peak for _, peak in runs)
         floor, _ = run_child([sys.executable, "-c", FLOOR_BUILD])
     size = sum(len(t.encode()) for t in texts)
     return {"copies": copies, "mb": size / 2**20, "build_s": wall, "raw_jieba_s": raw, "build_vs_raw": wall / raw,
