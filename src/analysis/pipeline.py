@@ -59,7 +59,7 @@ PACKAGE_DIR = Path(__file__).parent
 #: editing them reruns notebooks but not the build (every other module is analysis stage)
 PRESENTATION_MODULES = frozenset({
     "__init__.py", "__main__.py", "plots.py", "cli.py", "explorer.py", "figures.py", "params.py",
-    "runfolder.py", "runner.py", "study.py",
+    "runfolder.py", "runner.py", "study.py", "kernel_server.py",
 })
 #: packaged data read only by the presentation layer
 PRESENTATION_DATA = ("lexicons/figure_text.yaml", "lexicons/guests.csv")

@@ -176,10 +176,14 @@ def _timed_out_cell(notebook: Path, message: str) -> str:
 
 
 def execute_notebook(notebook: Path, parameters: dict, output_dir: Path, timeout: int = DEFAULT_TIMEOUT,
-                     kernel_cwd: Path = PROJECT_ROOT) -> Path:
-    """Run one notebook with papermill into ``output_dir``; a failure names the notebook and cell."""
+                     kernel_cwd: Path = PROJECT_ROOT, kernels=None) -> Path:
+    """Run one notebook with papermill into ``output_dir``; a failure names the notebook and cell.
+    ``kernels``: a :class:`~analysis.kernel_server.KernelServer` to fork the kernel from (else
+    the kernel is launched as usual)."""
     load_jupyter()
     import papermill
+
+    forked = {} if kernels is None else {"kernel_manager_class": kernels.manager_class}
 
     output_dir.mkdir(parents=True, exist_ok=True)
     output = output_dir / notebook.name
@@ -191,7 +195,7 @@ def execute_notebook(notebook: Path, parameters: dict, output_dir: Path, timeout
             execution_timeout=timeout,
             # The kernel's own log (a TCP-transport notice at start, a KeyboardInterrupt notice at
             # shutdown) is noise here; errors in cells still reach the notebook and this runner.
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"], **forked,
         )
     except papermill.PapermillExecutionError as err:
         tmp.unlink(missing_ok=True)
@@ -282,14 +286,15 @@ def export_html(executed: Path) -> Path:
     return target
 
 
-def run_one(notebook: Path, key: str, display: dict, run: RunFolder, html: bool, timeout: int) -> NotebookRun:
+def run_one(notebook: Path, key: str, display: dict, run: RunFolder, html: bool, timeout: int,
+            kernels=None) -> NotebookRun:
     load_jupyter()
     import nbformat
 
     started = time.perf_counter()
     figures_dir = run.staged(FIGURES)
     parameters = {**display, "root": str(run.staging), "save_to": str(figures_dir)}
-    executed = execute_notebook(notebook, parameters, run.staged(EXECUTED), timeout)
+    executed = execute_notebook(notebook, parameters, run.staged(EXECUTED), timeout, kernels=kernels)
     relocate(executed, run.staging, run.root)
     files = [executed] + ([export_html(executed)] if html else [])
     records = figure_records(executed)
@@ -374,8 +379,9 @@ def kernels_for(pending: list, jobs: int | None) -> int:
 
 def run_notebooks(run: RunFolder, tables_key: str, display: dict, only: list[str] | None = None,
                   jobs: int | None = None, html: bool = True, force: bool = False, timeout: int = DEFAULT_TIMEOUT,
-                  say=lambda m: None) -> list[NotebookRun]:
-    """Execute (or carry over) every notebook into the run's staging folders; stop at the first failure."""
+                  say=lambda m: None, kernels=None) -> list[NotebookRun]:
+    """Execute (or carry over) every notebook into the run's staging folders; stop at the first
+    failure. ``kernels``: a kernel server to fork the kernels from (see :func:`kernel_server_for`)."""
     plan = plan_notebooks(run, tables_key, display, only, force)
     runs = []
     for previous in plan.current:
@@ -389,7 +395,7 @@ def run_notebooks(run: RunFolder, tables_key: str, display: dict, only: list[str
         say(f"executing {len(pending)} notebook(s) with {workers} kernel(s) in parallel")
         load_jupyter()  # once, before the workers need it
         with futures.ThreadPoolExecutor(max_workers=workers) as executor:
-            submitted = {executor.submit(run_one, nb, plan.keys[nb], plan.shares[nb], run, html, timeout): nb
+            submitted = {executor.submit(run_one, nb, plan.keys[nb], plan.shares[nb], run, html, timeout, kernels): nb
                          for nb in pending}
             try:
                 for done in futures.as_completed(submitted):
@@ -401,6 +407,20 @@ def run_notebooks(run: RunFolder, tables_key: str, display: dict, only: list[str
                     future.cancel()
                 raise
     return sorted(runs, key=lambda r: r.notebook.name)
+
+
+def kernel_server_for(pending: list[Path], fork: bool = True):
+    """A kernel server preloaded with what ``pending`` notebooks import, as a context manager;
+    a null context (kernels launched as usual) when nothing is pending, ``fork`` is false or
+    the platform cannot fork kernels."""
+    import contextlib
+
+    from . import kernel_server
+
+    if not (pending and fork and kernel_server.available()):
+        return contextlib.nullcontext()
+    load_jupyter()
+    return kernel_server.KernelServer(kernel_server.notebook_imports(pending))
 
 
 INDEX = "index.html"
@@ -466,8 +486,11 @@ class ReportResult:
 
 
 def report(config, display: dict | None = None, only: list[str] | None = None, jobs: int | None = None,
-           html: bool = True, quiet: bool = False, force: bool = False, timeout: int = DEFAULT_TIMEOUT) -> ReportResult:
-    """The main job: tables, executed notebooks and figures of one root, swapped in together."""
+           html: bool = True, quiet: bool = False, force: bool = False, timeout: int = DEFAULT_TIMEOUT,
+           fork_kernels: bool = True) -> ReportResult:
+    """The main job: tables, executed notebooks and figures of one root, swapped in together.
+    ``fork_kernels``: fork the notebooks' kernels from one warm process where the platform
+    allows (:mod:`analysis.kernel_server`); else each kernel is launched on its own."""
     from .figures import write_figure_manifest
     from .pipeline import stage_tables
     from .study import checked_study
@@ -476,10 +499,11 @@ def report(config, display: dict | None = None, only: list[str] | None = None, j
     display = check_display(display or {})
     notebooks = source_notebooks(only=only)
     display_for(notebooks, display)  # fail fast, before the build, on a parameter no notebook takes
-    with RunFolder(config.root) as run:
-        written = stage_tables(run, config, force, say)
+    with RunFolder(config.root) as run, \
+            kernel_server_for(plan_notebooks(run, config.key(), display, only, force).pending, fork_kernels) as kernels:
+        written = stage_tables(run, config, force, say)  # while the kernel server imports
         checked_study(run.staging, **display)  # guests and themes that exist in these tables
-        runs = run_notebooks(run, config.key(), display, only, jobs, html, force, timeout, say)
+        runs = run_notebooks(run, config.key(), display, only, jobs, html, force, timeout, say, kernels)
         previous = read_json(run.final(EXECUTED) / RUN_MANIFEST)
         entries = {r.notebook.stem: r.as_entry() for r in runs}
         if not written and all(r.fresh for r in runs) and previous.get("notebooks") == entries:
