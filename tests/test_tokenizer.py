@@ -134,6 +134,20 @@ def assert_same_tables(texts, compiled, reference):
     pd.testing.assert_frame_equal(tokenize_segments(toy, compiled), tokenize_segments(toy, reference))
 
 
+def test_a_long_text_cut_in_parts_on_threads_gives_the_tokens_of_one_cut(segments, tokens, reference, monkeypatch):
+    import analysis.tokenizer as tokenizer_module
+
+    monkeypatch.setattr(tokenizer_module, "PARALLEL_CUT_CHARS", 2_000)  # the chapter in ten parts or so
+    monkeypatch.setattr(tokenizer_module.os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
+    calls = []
+    fresh = Tokenizer()
+    real_cut = fresh._cutter._rust.cut
+    fresh._cutter._rust = type("Counting", (), {"cut": lambda self, text: calls.append(text) or real_cut(text),
+                                                "has_word": lambda self, w: real_cut.__self__.has_word(w)})()
+    pd.testing.assert_frame_equal(tokenize_segments(segments, fresh), tokens)
+    assert len(calls) >= 8 and all(part.endswith(tokenizer_module._PLACEHOLDER) for part in calls[:-1])
+
+
 def test_the_default_backend_is_the_compiled_one(tokenizer):
     assert tokenizer.backend == "rjieba"
     with pytest.raises(ValueError, match="backend"):
