@@ -342,3 +342,17 @@ def test_gc_paused_turns_the_collector_off_and_restores_it_even_on_error():
         assert not gc.isenabled()  # off before, off after: never switched on behind the caller's back
     finally:
         gc.enable()
+
+
+def test_importing_the_tokenizer_loads_neither_pkg_resources_nor_rjiebas_default_instance():
+    # each costs 0.1 s of every build's floor; jieba still finds the files it ships
+    import subprocess
+    import sys
+
+    probe = ("import sys, analysis.tokenizer as t\n"
+             "print('pkg_resources' in sys.modules, 'rjieba' in sys.modules)\n"
+             "print(t.jieba.Tokenizer().get_dict_file().name.endswith('dict.txt'))\n"
+             "import rjieba\n"
+             "print(rjieba.Jieba is t.RustJieba, t.Tokenizer().cut('开源商业化'))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[:3] == ["False False", "True", "True ['开源', '商业化']"]

@@ -39,14 +39,58 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import jieba
-import jieba.finalseg
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import rjieba
 
 from .lexicon import Lexicon, fold_width, is_english_word, load_lexicon, needs_protection, phrases_regex
+
+
+def _import_jieba():
+    """``import jieba``, without the ``pkg_resources`` it imports only to open the files it
+    ships: that deprecated module scans every installed distribution when imported (0.1 s, a
+    tenth of a build's floor), and without it jieba opens the same files by path."""
+    import sys
+
+    if "jieba" in sys.modules or "pkg_resources" in sys.modules:
+        import jieba
+        import jieba.finalseg
+
+        return jieba
+    sys.modules["pkg_resources"] = None  # so that ``import pkg_resources`` raises ImportError
+    try:
+        import jieba
+        import jieba.finalseg
+    finally:
+        del sys.modules["pkg_resources"]
+    return jieba
+
+
+def _compiled_jieba_class() -> type:
+    """rjieba's ``Jieba``, from its compiled module: importing the package would also build a
+    default instance over jieba-rs's whole dictionary (0.1 s) that this module never uses."""
+    import importlib
+    import importlib.machinery
+    import importlib.util
+    import sys
+
+    if "rjieba.rjieba" not in sys.modules:
+        try:
+            package = importlib.util.find_spec("rjieba")
+            finder = importlib.machinery.FileFinder(
+                package.submodule_search_locations[0],
+                (importlib.machinery.ExtensionFileLoader, importlib.machinery.EXTENSION_SUFFIXES))
+            spec = finder.find_spec("rjieba.rjieba")
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            sys.modules["rjieba.rjieba"] = module  # what ``import rjieba`` finds later, not loaded twice
+        except (AttributeError, ImportError, TypeError, IndexError):
+            importlib.import_module("rjieba")  # a layout this does not know: the package, default instance and all
+    return sys.modules["rjieba.rjieba"].Jieba
+
+
+jieba = _import_jieba()
+RustJieba = _compiled_jieba_class()
 
 TOKEN_COLUMNS = ["segment_id", "sentence_index", "token_index", "token", "is_stopword"]
 BACKENDS = ("rjieba", "jieba")
@@ -272,7 +316,7 @@ class _CompiledCutter:
         self._words, self._phrases_given = words, phrases
         self._full = reference  # the full reference: loaded only when a text needs it (rare)
         self._reference_lcut = facts.latin_reference().lcut
-        self._rust = rjieba.Jieba()
+        self._rust = RustJieba()
         rust_total = facts.total_before  # same dict.txt, same starting total
         for term, old, new, tag in facts.words:
             self._rust.add_word(term, new, tag)
