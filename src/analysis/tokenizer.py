@@ -250,33 +250,6 @@ class _ReferenceCutter:
         pieces += self._lcut(text[position:])
         return pieces
 
-    def _cut_long(self, text: str) -> list[str]:
-        """jieba-rs over ``text``; a long text in parts cut on threads at once, one per core.
-
-        A part ends just after a placeholder: jieba cuts a non-Han character on its own, and
-        neither side of it changes how the other is cut, so the parts' pieces, joined, are
-        the whole text's. Converting the pieces to Python strings needs the GIL: two threads
-        cut a corpus about 1.5× faster than one, not 2×."""
-        parts = max(1, min(len(text) // PARALLEL_CUT_CHARS, len(os.sched_getaffinity(0))
-                           if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
-        bounds = [0]
-        for k in range(1, parts):
-            cut_at = text.find(_PLACEHOLDER, max(bounds[-1], len(text) * k // parts))
-            if cut_at < 0:
-                break
-            bounds.append(cut_at + 1)
-        if len(bounds) == 1:
-            return self._rust.cut(text)
-        bounds.append(len(text))
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(len(bounds) - 1) as pool:
-            cut = list(pool.map(self._rust.cut, (text[a:b] for a, b in zip(bounds, bounds[1:]))))
-        pieces = cut[0]
-        for more in cut[1:]:
-            pieces += more
-        return pieces
-
     def pieces_flat(self, texts: list[str]) -> tuple[list[str], list[int]]:
         """The pieces of all texts in one list, and how many belong to each text."""
         per_text = [self.pieces(text) for text in texts]
