@@ -3,7 +3,8 @@
 The run happens in a run folder (:mod:`analysis.runfolder`): tables, figures and executed
 notebooks are staged under the root and swapped in together at the end, so a failed run
 leaves the previous report as it was. Notebooks read the staged tables, take display
-parameters only, and run in parallel, one kernel per core.
+parameters only, and run in parallel, one kernel more than the cores; each kernel is forked
+from one process that has imported what the notebooks import (:mod:`analysis.kernel_server`).
 
 Freshness: a notebook is up to date when its tables (the build key), its source, the
 plotting code and its display parameters are unchanged and its outputs are still the ones
