@@ -110,6 +110,14 @@ def test_a_server_that_died_before_it_was_ready_leaves_kernels_launched_as_usual
         in capsys.readouterr().err
 
 
+def test_a_server_no_kernel_was_asked_of_is_stopped_at_once_not_after_its_imports():
+    # a report whose build fails closes the server while it is still importing
+    starting = KernelServer(["pandas", "matplotlib.pyplot"])
+    starting.close()
+    assert starting._process.returncode == -signal.SIGKILL
+    assert not Path(starting.address).parent.exists()
+
+
 def children_of(pid: int) -> list[int]:
     found = []
     for task in Path(f"/proc/{pid}/task").iterdir():

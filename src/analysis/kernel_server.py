@@ -338,6 +338,10 @@ class KernelServer:
             return self._ready
 
     def close(self) -> None:
+        if not self._ready:
+            # No kernel was asked for (a report whose build failed, say): nothing to wait for,
+            # not even the imports
+            self._process.kill()
         if self._process.stdin and not self._process.stdin.closed:
             self._process.stdin.close()  # the server kills any kernel left, then exits
         try:
