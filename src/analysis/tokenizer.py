@@ -336,14 +336,16 @@ class _CompiledCutter:
         return False
 
     def _cut_long(self, text: str) -> list[str]:
-        """jieba-rs over ``text``; a long text in parts cut on threads at once, one per core.
+        """jieba-rs over ``text``; a long text in parts cut on threads at once, one more than
+        the cores.
 
         A part ends just after a placeholder: jieba cuts a non-Han character on its own, and
         neither side of it changes how the other is cut, so the parts' pieces, joined, are
-        the whole text's. Converting the pieces to Python strings needs the GIL: two threads
-        cut a corpus about 1.5× faster than one, not 2×."""
-        parts = max(1, min(len(text) // PARALLEL_CUT_CHARS, len(os.sched_getaffinity(0))
-                           if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+        the whole text's. Converting a part's pieces to Python strings needs the GIL, cutting
+        does not: with one thread more than the cores, one converts while the others cut (at
+        ×100 on 2 cores: 0.27 s in one part, 0.24 s in two, 0.19 s in three)."""
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        parts = max(1, min(len(text) // PARALLEL_CUT_CHARS, cores + 1))
         bounds = [0]
         for k in range(1, parts):
             cut_at = text.find(_PLACEHOLDER, max(bounds[-1], len(text) * k // parts))
